@@ -1,0 +1,88 @@
+create table api_keys (
+  id text not null,
+  name text not null,
+  key_hash text not null,
+  prefix text not null,
+  role text not null,
+  client text,
+  created_at text not null,
+  created_by text,
+  revoked_at text,
+  last_used_at text,
+);
+create table audit_log (
+  id bigint not null default nextval('audit_log_id_seq'::regclass),
+  at text not null,
+  actor text not null,
+  action text not null,
+  target text,
+  detail text,
+  ip text,
+);
+create table responses (
+  id text not null,
+  survey_id text not null,
+  version integer not null,
+  token text not null,
+  status text not null,
+  data text not null,
+  page integer not null default 0,
+  channel text,
+  started_at text not null,
+  updated_at text not null,
+  completed_at text,
+  external_ref text,
+);
+create table sessions (
+  id text not null,
+  user_id text not null,
+  created_at text not null,
+  expires_at text not null,
+  ip text,
+);
+create table survey_versions (
+  survey_id text not null,
+  version integer not null,
+  definition text not null,
+  codebook text not null,
+  published_at text not null,
+  published_by text,
+);
+create table surveys (
+  id text not null,
+  title text not null,
+  client text,
+  timezone text not null,
+  draft text not null,
+  draft_updated_at text not null,
+  current_version integer,
+  open_link integer not null default 0,
+  closed integer not null default 0,
+  created_at text not null,
+  created_by text,
+);
+create table users (
+  id text not null,
+  email text not null,
+  name text,
+  password_hash text not null,
+  role text not null,
+  client text,
+  created_at text not null,
+  disabled_at text,
+);
+CREATE UNIQUE INDEX api_keys_key_hash_key ON api_keys USING btree (key_hash);
+CREATE UNIQUE INDEX api_keys_pkey ON api_keys USING btree (id);
+CREATE INDEX audit_log_at ON audit_log USING btree (at);
+CREATE UNIQUE INDEX audit_log_pkey ON audit_log USING btree (id);
+CREATE UNIQUE INDEX responses_pkey ON responses USING btree (id);
+CREATE UNIQUE INDEX responses_survey_ref ON responses USING btree (survey_id, external_ref);
+CREATE INDEX responses_survey_status ON responses USING btree (survey_id, status);
+CREATE UNIQUE INDEX responses_token_key ON responses USING btree (token);
+CREATE UNIQUE INDEX sessions_pkey ON sessions USING btree (id);
+CREATE INDEX sessions_user ON sessions USING btree (user_id);
+CREATE UNIQUE INDEX survey_versions_pk ON survey_versions USING btree (survey_id, version);
+CREATE INDEX surveys_client ON surveys USING btree (client);
+CREATE UNIQUE INDEX surveys_pkey ON surveys USING btree (id);
+CREATE UNIQUE INDEX users_email_key ON users USING btree (email);
+CREATE UNIQUE INDEX users_pkey ON users USING btree (id);

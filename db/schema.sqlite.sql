@@ -1,0 +1,12 @@
+CREATE TABLE "api_keys" ("id" text primary key, "name" text not null, "key_hash" text not null unique, "prefix" text not null, "role" text not null, "client" text, "created_at" text not null, "created_by" text, "revoked_at" text, "last_used_at" text);
+CREATE TABLE "audit_log" ("id" integer primary key autoincrement, "at" text not null, "actor" text not null, "action" text not null, "target" text, "detail" text, "ip" text);
+CREATE INDEX "audit_log_at" on "audit_log" ("at");
+CREATE TABLE "responses" ("id" text primary key, "survey_id" text not null references "surveys" ("id"), "version" integer not null, "token" text not null unique, "status" text not null, "data" text not null, "page" integer default 0 not null, "channel" text, "started_at" text not null, "updated_at" text not null, "completed_at" text, "external_ref" text);
+CREATE UNIQUE INDEX "responses_survey_ref" on "responses" ("survey_id", "external_ref");
+CREATE INDEX "responses_survey_status" on "responses" ("survey_id", "status");
+CREATE TABLE "sessions" ("id" text primary key, "user_id" text not null references "users" ("id") on delete cascade, "created_at" text not null, "expires_at" text not null, "ip" text);
+CREATE INDEX "sessions_user" on "sessions" ("user_id");
+CREATE TABLE "survey_versions" ("survey_id" text not null references "surveys" ("id") on delete cascade, "version" integer not null, "definition" text not null, "codebook" text not null, "published_at" text not null, "published_by" text, constraint "survey_versions_pk" primary key ("survey_id", "version"));
+CREATE TABLE "surveys" ("id" text primary key, "title" text not null, "client" text, "timezone" text not null, "draft" text not null, "draft_updated_at" text not null, "current_version" integer, "open_link" integer default 0 not null, "closed" integer default 0 not null, "created_at" text not null, "created_by" text);
+CREATE INDEX "surveys_client" on "surveys" ("client");
+CREATE TABLE "users" ("id" text primary key, "email" text not null unique, "name" text, "password_hash" text not null, "role" text not null, "client" text, "created_at" text not null, "disabled_at" text);

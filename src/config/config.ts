@@ -1,0 +1,121 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { EnqueteError } from '../kernel/index.ts';
+
+/** Everything the platform reads from its environment, validated once at start. */
+export interface Config {
+  dataDir: string;
+  /** `postgres://…` selects PostgreSQL; undefined means SQLite in the data directory. */
+  databaseUrl: string | undefined;
+  port: number;
+  host: string;
+  /** jobs.yaml path, or undefined for the built-in jobs. */
+  jobsPath: string | undefined;
+  smtpUrl: string | undefined;
+  adminPassword: string | undefined;
+  publicUrl: string;
+  logLevel: string;
+  /** Largest accepted request body, bytes. */
+  bodyLimit: number;
+}
+
+const keys = {
+  ENQUETE_DATA_DIR: 'dataDir',
+  DATABASE_URL: 'databaseUrl',
+  PORT: 'port',
+  HOST: 'host',
+  ENQUETE_JOBS: 'jobsPath',
+  SMTP_URL: 'smtpUrl',
+  ENQUETE_ADMIN_PASSWORD: 'adminPassword',
+  ENQUETE_PUBLIC_URL: 'publicUrl',
+  ENQUETE_LOG_LEVEL: 'logLevel',
+  ENQUETE_BODY_LIMIT: 'bodyLimit',
+} as const;
+
+const schema = z.object({
+  ENQUETE_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// (leave unset for SQLite)')
+    .optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  ENQUETE_JOBS: z.string().min(1).optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+    .optional(),
+  ENQUETE_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  ENQUETE_PUBLIC_URL: z.url().optional(),
+  ENQUETE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ENQUETE_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(2 * 1024 * 1024),
+});
+
+/**
+ * Reads configuration from the environment, with `enquete.yaml` in `cwd` (or `ENQUETE_CONFIG`)
+ * supplying the same keys; the environment wins. Throws CONFIG_INVALID naming every bad key.
+ *
+ * @example
+ * const config = loadConfig(process.env, process.cwd());
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
+  const fromFile = readConfigFile(env['ENQUETE_CONFIG'] ?? resolve(cwd, 'enquete.yaml'));
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const key of Object.keys(keys)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') merged[key] = value;
+  }
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new EnqueteError('CONFIG_INVALID', 'invalid', `invalid configuration: ${problems}`);
+  }
+  const c = parsed.data;
+  const jobsDefault = resolve(cwd, 'jobs.yaml');
+  return {
+    dataDir: resolve(cwd, c.ENQUETE_DATA_DIR),
+    databaseUrl: c.DATABASE_URL,
+    port: c.PORT,
+    host: c.HOST,
+    jobsPath: c.ENQUETE_JOBS
+      ? resolve(cwd, c.ENQUETE_JOBS)
+      : existsSync(jobsDefault)
+        ? jobsDefault
+        : undefined,
+    smtpUrl: c.SMTP_URL,
+    adminPassword: c.ENQUETE_ADMIN_PASSWORD,
+    publicUrl: (c.ENQUETE_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
+    logLevel: c.ENQUETE_LOG_LEVEL,
+    bodyLimit: c.ENQUETE_BODY_LIMIT,
+  };
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) return {};
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new EnqueteError('CONFIG_INVALID', 'invalid', `${path}: not valid YAML (${String(cause)})`, {
+      cause,
+    });
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new EnqueteError('CONFIG_INVALID', 'invalid', `${path}: must be a map of settings`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc)) {
+    if (!(key in keys)) {
+      throw new EnqueteError('CONFIG_INVALID', 'invalid', `${path}: unknown key ${key}`);
+    }
+    out[key] = value === null ? undefined : String(value);
+  }
+  return out;
+}

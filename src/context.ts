@@ -1,0 +1,41 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from './config/index.ts';
+import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
+import { type Clock, cryptoIds, type Ids, systemClock } from './kernel/index.ts';
+
+/**
+ * The composition root: every side effect (database, clock, randomness, logger) is created here
+ * once per entry point and passed down. Modules never reach for globals.
+ */
+export interface Context {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  ids: Ids;
+  log: Logger;
+}
+
+export interface ContextOverrides {
+  db?: Db;
+  clock?: Clock;
+  ids?: Ids;
+  log?: Logger;
+}
+
+/** Opens the database, runs migrations, and wires the modules. */
+export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<Context> {
+  const log =
+    overrides.log ??
+    pino({
+      level: config.logLevel,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'],
+        censor: '[redacted]',
+      },
+    });
+  const db = overrides.db ?? openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrateToLatest(db);
+  const clock = overrides.clock ?? systemClock;
+  const ids = overrides.ids ?? cryptoIds;
+  return { config, db, clock, ids, log };
+}

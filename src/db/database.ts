@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import {
+  Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+} from 'kysely';
+import pg from 'pg';
+import { EnqueteError } from '../kernel/index.ts';
+import { up0001 } from './migrations/0001-initial.ts';
+import type { Database } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The one object that holds the database: Kysely plus what the SQL builders need to know. */
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseProps {
+  /** `postgres://…`; when absent, SQLite at `sqlitePath`. */
+  databaseUrl?: string | undefined;
+  /** SQLite file; `:memory:` for a throwaway database. Defaults to `<dataDir>/enquete.sqlite`. */
+  sqlitePath?: string;
+  dataDir?: string;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+/**
+ * Opens SQLite (WAL, foreign keys on) or PostgreSQL behind one Kysely type.
+ *
+ * @example
+ * const db = openDatabase({ dataDir: './data' });
+ * await migrateToLatest(db);
+ */
+export function openDatabase(props: OpenDatabaseProps): Db {
+  if (props.databaseUrl) {
+    // Keep bigint/numeric as JS numbers where they fit: counts come back as int8.
+    pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+    const pool = new pg.Pool({ connectionString: props.databaseUrl, max: props.poolSize ?? 10 });
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+  }
+  let path = props.sqlitePath;
+  if (!path) {
+    if (!props.dataDir)
+      throw new EnqueteError('DB_CONFIG', 'invalid', 'either sqlitePath or dataDir is required');
+    mkdirSync(props.dataDir, { recursive: true });
+    path = join(props.dataDir, 'enquete.sqlite');
+  }
+  const sqlite = new SQLite(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+}
+
+/** Numbered migrations, in order. Add a file per change; never edit a shipped one. */
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001-initial': { up: up0001(dialect) },
+  };
+}
+
+/** Brings the schema to the latest migration; throws DB_MIGRATION_FAILED naming the migration. */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(db.dialect) };
+  const migrator = new Migrator({ db: db.kysely, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    throw new EnqueteError(
+      'DB_MIGRATION_FAILED',
+      'internal',
+      `migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`,
+      { cause: error },
+    );
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * True when the error is a unique-constraint violation, on either dialect. Lets callers turn a
+ * lost insert race into an idempotent answer.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string } | undefined;
+  return (
+    e?.code === '23505' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
+}

@@ -1,0 +1,114 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table types for Kysely. Each table has one owning module (see DESIGN.md); other modules go
+ * through the owner's index.ts. Timestamps are ISO 8601 UTC text; JSON documents are text.
+ */
+export interface Database {
+  // auth/
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
+  // surveys/
+  surveys: SurveysTable;
+  survey_versions: SurveyVersionsTable;
+  // responses/
+  responses: ResponsesTable;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  password_hash: string;
+  role: 'admin' | 'researcher' | 'client';
+  client: string | null;
+  created_at: string;
+  disabled_at: string | null;
+}
+
+export interface SessionsTable {
+  /** sha256 of the cookie token; the token itself is never stored. */
+  id: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  ip: string | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  /** sha256 of the key; the key is shown once. */
+  key_hash: string;
+  /** First characters of the key, shown in lists so an operator can tell keys apart. */
+  prefix: string;
+  role: 'admin' | 'researcher' | 'client' | 'portal';
+  client: string | null;
+  created_at: string;
+  created_by: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  /** `user:<id>`, `apikey:<id>`, `cli`, `system`. */
+  actor: string;
+  action: string;
+  target: string | null;
+  /** JSON object. */
+  detail: string | null;
+  ip: string | null;
+}
+
+export interface SurveysTable {
+  id: string;
+  title: string;
+  client: string | null;
+  timezone: string;
+  /** Working copy (enquete survey document as JSON); edited freely until published as a version. */
+  draft: string;
+  draft_updated_at: string;
+  /** Latest published version number, or null while never published. */
+  current_version: number | null;
+  /** 1 when `/o/:surveyId` hands out personal tokens. */
+  open_link: number;
+  /** 1 once closed: no new answers. */
+  closed: number;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface SurveyVersionsTable {
+  survey_id: string;
+  version: number;
+  /** Immutable enquete survey document (SurveyJS JSON plus enquete keys) as JSON. */
+  definition: string;
+  /** Codebook derived from the definition, JSON. */
+  codebook: string;
+  published_at: string;
+  published_by: string | null;
+}
+
+export interface ResponsesTable {
+  id: string;
+  survey_id: string;
+  version: number;
+  /** The respondent's personal token (open link or, later, an invitation). Unique. */
+  token: string;
+  status: 'in_progress' | 'completed' | 'screened_out';
+  /** Answers as codes, JSON object keyed by question name. */
+  data: string;
+  /** Index of the page the respondent was on at the last save. */
+  page: number;
+  /** Entry channel (`?ch=`): open, email, portal, import… */
+  channel: string | null;
+  started_at: string;
+  updated_at: string;
+  completed_at: string | null;
+  /** Identifier from the source system for imported responses (e.g. the demo's respondent_id). */
+  external_ref: string | null;
+}

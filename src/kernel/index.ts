@@ -1,0 +1,3 @@
+export { type Clock, isoNow, systemClock, TestClock } from './clock.ts';
+export { EnqueteError, type ErrorKind, isEnqueteError } from './errors.ts';
+export { cryptoIds, type Ids, sequentialIds } from './ids.ts';
