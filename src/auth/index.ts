@@ -1,0 +1,1 @@
+export { actorOf, type Principal, type Role } from './types.ts';
