@@ -1,0 +1,61 @@
+import { createApiKey, listApiKeys, type NewApiKey, resolveApiKey, revokeApiKey } from './api-keys.ts';
+import { type AuditInput, readAudit, writeAudit } from './audit.ts';
+import type { AuthDeps } from './deps.ts';
+import { type LoginResult, login, logout, resolveSession } from './sessions.ts';
+import type { ApiKeyInfo, AuditEntry, By, Principal, User } from './types.ts';
+import {
+  type CreatedUser,
+  createUser,
+  ensureAdmin,
+  getUser,
+  listUsers,
+  type NewUser,
+  type UserPatch,
+  updateUser,
+} from './users.ts';
+
+/** Users, sessions, API keys and the audit log behind one object. */
+export interface AuthService {
+  createUser(input: NewUser, by: By): Promise<CreatedUser>;
+  updateUser(id: string, patch: UserPatch, by: By): Promise<User>;
+  getUser(id: string): Promise<User>;
+  listUsers(): Promise<User[]>;
+  /** First start: creates `admin@localhost` when there is no user; null otherwise. */
+  ensureAdmin(password?: string): Promise<{ email: string; password: string; generated: boolean } | null>;
+  login(email: string, password: string, ip: string | null): Promise<LoginResult>;
+  resolveSession(token: string): Promise<Principal | null>;
+  logout(token: string, ip?: string | null): Promise<void>;
+  createApiKey(input: NewApiKey): Promise<{ apiKey: ApiKeyInfo; key: string }>;
+  resolveApiKey(key: string): Promise<Principal | null>;
+  listApiKeys(): Promise<ApiKeyInfo[]>;
+  revokeApiKey(id: string, by: By): Promise<ApiKeyInfo>;
+  audit(entry: AuditInput): Promise<void>;
+  listAudit(limit?: number): Promise<AuditEntry[]>;
+}
+
+/**
+ * The auth module's door: wire it once per entry point with the database, clock and ids.
+ *
+ * @example
+ * const auth = createAuthService({ db: ctx.db, clock: ctx.clock, ids: ctx.ids });
+ * const { token } = await auth.login('admin@localhost', password, '127.0.0.1');
+ * const principal = await auth.resolveSession(token); // { kind: 'user', role: 'admin', … }
+ */
+export function createAuthService(deps: AuthDeps): AuthService {
+  return {
+    createUser: (input, by) => createUser(deps, input, by),
+    updateUser: (id, patch, by) => updateUser(deps, id, patch, by),
+    getUser: (id) => getUser(deps, id),
+    listUsers: () => listUsers(deps),
+    ensureAdmin: (password) => ensureAdmin(deps, password),
+    login: (email, password, ip) => login(deps, email, password, ip),
+    resolveSession: (token) => resolveSession(deps, token),
+    logout: (token, ip) => logout(deps, token, ip ?? null),
+    createApiKey: (input) => createApiKey(deps, input),
+    resolveApiKey: (key) => resolveApiKey(deps, key),
+    listApiKeys: () => listApiKeys(deps),
+    revokeApiKey: (id, by) => revokeApiKey(deps, id, by),
+    audit: (entry) => writeAudit(deps.db, deps.clock, entry),
+    listAudit: (limit) => readAudit(deps.db, limit),
+  };
+}
