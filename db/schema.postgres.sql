@@ -19,6 +19,37 @@ create table audit_log (
   detail text,
   ip text,
 );
+create table batch_job_state (
+  job text not null,
+  paused integer not null default 0,
+  paused_reason text,
+  paused_at text,
+  next_due_at text,
+  last_scheduled_for text,
+);
+create table batch_run_logs (
+  run_id text not null,
+  seq integer not null,
+  at text not null,
+  stream text not null,
+  text text not null,
+);
+create table batch_runs (
+  id text not null,
+  job text not null,
+  date text not null,
+  trigger text not null,
+  scheduled_for text,
+  status text not null,
+  attempt integer not null default 0,
+  max_attempts integer not null,
+  exit_code integer,
+  error text,
+  created_at text not null,
+  started_at text,
+  finished_at text,
+  next_attempt_at text,
+);
 create table responses (
   id text not null,
   survey_id text not null,
@@ -75,6 +106,12 @@ CREATE UNIQUE INDEX api_keys_key_hash_key ON api_keys USING btree (key_hash);
 CREATE UNIQUE INDEX api_keys_pkey ON api_keys USING btree (id);
 CREATE INDEX audit_log_at ON audit_log USING btree (at);
 CREATE UNIQUE INDEX audit_log_pkey ON audit_log USING btree (id);
+CREATE UNIQUE INDEX batch_job_state_pkey ON batch_job_state USING btree (job);
+CREATE UNIQUE INDEX batch_run_logs_pk ON batch_run_logs USING btree (run_id, seq);
+CREATE INDEX batch_runs_job_created ON batch_runs USING btree (job, created_at);
+CREATE UNIQUE INDEX batch_runs_job_scheduled ON batch_runs USING btree (job, scheduled_for);
+CREATE UNIQUE INDEX batch_runs_pkey ON batch_runs USING btree (id);
+CREATE INDEX batch_runs_status_next ON batch_runs USING btree (status, next_attempt_at);
 CREATE UNIQUE INDEX responses_pkey ON responses USING btree (id);
 CREATE UNIQUE INDEX responses_survey_ref ON responses USING btree (survey_id, external_ref);
 CREATE INDEX responses_survey_status ON responses USING btree (survey_id, status);

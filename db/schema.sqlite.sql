@@ -1,6 +1,12 @@
 CREATE TABLE "api_keys" ("id" text primary key, "name" text not null, "key_hash" text not null unique, "prefix" text not null, "role" text not null, "client" text, "created_at" text not null, "created_by" text, "revoked_at" text, "last_used_at" text);
 CREATE TABLE "audit_log" ("id" integer primary key autoincrement, "at" text not null, "actor" text not null, "action" text not null, "target" text, "detail" text, "ip" text);
 CREATE INDEX "audit_log_at" on "audit_log" ("at");
+CREATE TABLE "batch_job_state" ("job" text primary key, "paused" integer default 0 not null, "paused_reason" text, "paused_at" text, "next_due_at" text, "last_scheduled_for" text);
+CREATE TABLE "batch_run_logs" ("run_id" text not null references "batch_runs" ("id") on delete cascade, "seq" integer not null, "at" text not null, "stream" text not null, "text" text not null, constraint "batch_run_logs_pk" primary key ("run_id", "seq"));
+CREATE TABLE "batch_runs" ("id" text primary key, "job" text not null, "date" text not null, "trigger" text not null, "scheduled_for" text, "status" text not null, "attempt" integer default 0 not null, "max_attempts" integer not null, "exit_code" integer, "error" text, "created_at" text not null, "started_at" text, "finished_at" text, "next_attempt_at" text);
+CREATE INDEX "batch_runs_job_created" on "batch_runs" ("job", "created_at");
+CREATE UNIQUE INDEX "batch_runs_job_scheduled" on "batch_runs" ("job", "scheduled_for");
+CREATE INDEX "batch_runs_status_next" on "batch_runs" ("status", "next_attempt_at");
 CREATE TABLE "responses" ("id" text primary key, "survey_id" text not null references "surveys" ("id"), "version" integer not null, "token" text not null unique, "status" text not null, "data" text not null, "page" integer default 0 not null, "channel" text, "started_at" text not null, "updated_at" text not null, "completed_at" text, "external_ref" text);
 CREATE UNIQUE INDEX "responses_survey_ref" on "responses" ("survey_id", "external_ref");
 CREATE INDEX "responses_survey_status" on "responses" ("survey_id", "status");

@@ -12,6 +12,7 @@ import {
 import pg from 'pg';
 import { EnqueteError } from '../kernel/index.ts';
 import { up0001 } from './migrations/0001-initial.ts';
+import { up0003 } from './migrations/0003-batch.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -68,6 +69,7 @@ export function openDatabase(props: OpenDatabaseProps): Db {
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial': { up: up0001(dialect) },
+    '0003-batch': { up: up0003(dialect) },
   };
 }
 

@@ -15,6 +15,10 @@ export interface Database {
   survey_versions: SurveyVersionsTable;
   // responses/
   responses: ResponsesTable;
+  // batch/
+  batch_runs: BatchRunsTable;
+  batch_run_logs: BatchRunLogsTable;
+  batch_job_state: BatchJobStateTable;
 }
 
 export interface UsersTable {
@@ -111,4 +115,48 @@ export interface ResponsesTable {
   completed_at: string | null;
   /** Identifier from the source system for imported responses (e.g. the demo's respondent_id). */
   external_ref: string | null;
+}
+
+export interface BatchRunsTable {
+  id: string;
+  job: string;
+  /** The run's date, YYYYMMDD, in the job's time zone. */
+  date: string;
+  trigger: 'schedule' | 'manual' | 'backfill' | 'api';
+  /** The cron instant this run fires (ISO UTC); null for manual, API and backfill runs. */
+  scheduled_for: string | null;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+  /** Attempts started so far (0 while first queued). */
+  attempt: number;
+  max_attempts: number;
+  exit_code: number | null;
+  /** Why the last attempt failed, was skipped or cancelled; secrets masked. */
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** When a queued run may start: its creation, or the end of a retry's backoff. */
+  next_attempt_at: string | null;
+}
+
+export interface BatchRunLogsTable {
+  run_id: string;
+  /** 1, 2, … per run, across attempts. */
+  seq: number;
+  at: string;
+  stream: 'stdout' | 'stderr' | 'system';
+  /** One line of output, secrets masked. */
+  text: string;
+}
+
+export interface BatchJobStateTable {
+  /** The job name, or '*' for the row that pauses every job. */
+  job: string;
+  paused: number;
+  paused_reason: string | null;
+  paused_at: string | null;
+  /** The next cron instant after the last tick, for display. */
+  next_due_at: string | null;
+  /** The latest cron instant the scheduler has dealt with (fired or skipped by policy). */
+  last_scheduled_for: string | null;
 }
