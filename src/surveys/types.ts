@@ -43,12 +43,26 @@ export interface CodebookQuestion {
   columns?: CodebookChoice[];
   /** multipletext items. */
   items?: CodebookChoice[];
+  /** matrixdropdown columns and multipletext items, with the kind of value each holds. */
+  cells?: CodebookCell[];
   min?: number;
   max?: number;
   hasOther?: boolean;
   hasNone?: boolean;
   /** The export columns this question becomes, in order (see docs/exports.md for the naming). */
   columnsOut: ExportColumn[];
+}
+
+/** One column of a matrixdropdown or one item of a multipletext question. */
+export interface CodebookCell {
+  name: string;
+  label: string;
+  /** SurveyJS type of the cell: dropdown, radiogroup, checkbox, tagbox, text, comment, boolean, rating. */
+  type: string;
+  inputType?: string;
+  choices?: CodebookChoice[];
+  hasOther?: boolean;
+  hasNone?: boolean;
 }
 
 export interface ExportColumn {
@@ -61,7 +75,9 @@ export interface ExportColumn {
     | { kind: 'value'; question: string } // the answer itself (scalars; arrays joined with ';')
     | { kind: 'choice'; question: string; value: Code } // 1 if the choice is selected, else 0
     | { kind: 'key'; question: string; key: string } // answer[key] (matrix row, multipletext item)
-    | { kind: 'other'; question: string }; // the free text of an "other" choice (`<name>-Comment`)
+    | { kind: 'other'; question: string } // the free text of an "other" choice (`<name>-Comment`)
+    | { kind: 'cell'; question: string; row: string; column: string } // answer[row][column] (matrixdropdown)
+    | { kind: 'rank'; question: string; value: Code }; // 1-based position of the choice in a ranking
   /** Value labels for this column, when its values are codes. */
   valueLabels?: CodebookChoice[];
   measure: 'nominal' | 'ordinal' | 'scale';
@@ -158,7 +174,10 @@ export interface SurveyService {
     actor: Actor;
   }): Promise<SurveyDetail>;
   /** Replaces the draft; the published versions stay as they are. */
-  updateDraft(id: string, input: { source: string; format?: SourceFormat; actor: Actor }): Promise<SurveyDetail>;
+  updateDraft(
+    id: string,
+    input: { source: string; format?: SourceFormat; actor: Actor },
+  ): Promise<SurveyDetail>;
   /** Freezes the draft as the next version. Publishing an unchanged draft returns the current version. */
   publish(id: string, actor: Actor): Promise<SurveyVersionInfo>;
   /** Settings that are not part of the definition. */
@@ -170,11 +189,17 @@ export interface SurveyService {
   /** Throws SURVEY_NOT_FOUND. */
   get(id: string): Promise<SurveyDetail>;
   /** Throws SURVEY_VERSION_NOT_FOUND. */
-  getVersion(id: string, version: number): Promise<{ document: SurveyDocument; codebook: Codebook } & SurveyVersionInfo>;
+  getVersion(
+    id: string,
+    version: number,
+  ): Promise<{ document: SurveyDocument; codebook: Codebook } & SurveyVersionInfo>;
   /** The published version compiled once and cached; throws SURVEY_NOT_PUBLISHED when there is none. */
   compiled(id: string, version?: number): Promise<CompiledSurvey>;
   /** Checks a source without storing it (the editor's live preview). */
-  check(source: string, format?: SourceFormat): { ok: true; document: SurveyDocument; codebook: Codebook } | { ok: false; errors: DefinitionError[] };
+  check(
+    source: string,
+    format?: SourceFormat,
+  ): { ok: true; document: SurveyDocument; codebook: Codebook } | { ok: false; errors: DefinitionError[] };
 }
 
 /** A problem in a survey definition, with its place (`pages[1].elements[3].name`, or line:column for syntax). */
