@@ -1,0 +1,115 @@
+import { useEffect, useState } from 'react';
+import { ApiError } from '../shared/api-client.ts';
+import { api, type User } from './api.ts';
+import { ErrorBox } from './components/error-box.tsx';
+import { EditorPage } from './pages/editor-page.tsx';
+import { LoginPage } from './pages/login-page.tsx';
+import { SurveyListPage } from './pages/survey-list-page.tsx';
+import { SurveyPage } from './pages/survey-page.tsx';
+import { UsersPage } from './pages/users-page.tsx';
+import { Link, matchRoute, navigate, usePath } from './router.tsx';
+
+type Session = { state: 'checking' } | { state: 'signed-out' } | { state: 'signed-in'; user: User };
+
+/** The console: who is signed in, the navigation bar, and the page for the current path. */
+export function App() {
+  const [session, setSession] = useState<Session>({ state: 'checking' });
+  const [failure, setFailure] = useState<unknown>(null);
+  const path = usePath();
+  const route = matchRoute(path);
+
+  useEffect(() => {
+    api.me().then(
+      (user) => setSession({ state: 'signed-in', user }),
+      (error: unknown) => {
+        if (!(error instanceof ApiError && error.status === 401)) setFailure(error);
+        setSession({ state: 'signed-out' });
+      },
+    );
+  }, []);
+
+  useEffect(() => {
+    if (session.state === 'signed-in' && (route.page === 'home' || route.page === 'login')) {
+      navigate('/surveys', { replace: true });
+    }
+  }, [session, route.page]);
+
+  if (session.state === 'checking') return null;
+  if (session.state === 'signed-out') {
+    return (
+      <>
+        {failure ? <ErrorBox error={failure} /> : null}
+        <LoginPage
+          onSignedIn={(user) => {
+            setFailure(null);
+            setSession({ state: 'signed-in', user });
+          }}
+        />
+      </>
+    );
+  }
+
+  const { user } = session;
+  const canEdit = user.role === 'admin' || user.role === 'researcher';
+  const signOut = async () => {
+    try {
+      await api.signOut();
+    } finally {
+      setSession({ state: 'signed-out' });
+      navigate('/login', { replace: true });
+    }
+  };
+
+  return (
+    <>
+      <nav className="topbar">
+        <Link href="/surveys" className="brand">
+          enquete
+        </Link>
+        <Link href="/surveys" className={route.page === 'surveys' ? 'active' : ''}>
+          Surveys
+        </Link>
+        {user.role === 'admin' ? (
+          <Link href="/users" className={route.page === 'users' ? 'active' : ''}>
+            Users
+          </Link>
+        ) : null}
+        <span className="spacer" />
+        <span className="who" title={user.client ? `client ${user.client}` : undefined}>
+          {user.email} · {user.role}
+        </span>
+        <button type="button" className="link-button" onClick={signOut}>
+          Sign out
+        </button>
+      </nav>
+      <main className="content">{page(route, user, canEdit)}</main>
+    </>
+  );
+}
+
+function page(route: ReturnType<typeof matchRoute>, user: User, canEdit: boolean) {
+  switch (route.page) {
+    case 'home':
+    case 'login':
+    case 'surveys':
+      return <SurveyListPage canEdit={canEdit} />;
+    case 'survey':
+      return <SurveyPage key={route.id} id={route.id} canEdit={canEdit} />;
+    case 'edit':
+      return canEdit ? <EditorPage key={route.id} id={route.id} /> : <Forbidden />;
+    case 'new':
+      return canEdit ? <EditorPage key="new" id={null} /> : <Forbidden />;
+    case 'users':
+      return user.role === 'admin' ? <UsersPage me={user} /> : <Forbidden />;
+    case 'not-found':
+      return (
+        <p>
+          There is no such page. <Link href="/surveys">Go to the surveys.</Link>
+        </p>
+      );
+  }
+}
+
+function Forbidden() {
+  return <p>Your role may not open this page.</p>;
+}

@@ -1,0 +1,35 @@
+/** The page's own words (outside the survey), in Japanese or English. */
+export interface PageTexts {
+  loading: string;
+  alreadyAnswered: string;
+  unknownLink: string;
+  closed: string;
+  failed: string;
+  saveFailed: string;
+  rejected: string;
+}
+
+const english: PageTexts = {
+  loading: 'Loading the survey…',
+  alreadyAnswered: 'You have already answered this survey. Thank you!',
+  unknownLink: 'This survey link is not valid. Please check that you opened the whole link.',
+  closed: 'This survey is closed.',
+  failed: 'The survey could not be loaded.',
+  saveFailed: 'Your latest answers could not be saved yet; they will be saved again when you go on.',
+  rejected: 'Please check your answers:',
+};
+
+const japanese: PageTexts = {
+  loading: 'アンケートを読み込んでいます…',
+  alreadyAnswered: 'このアンケートには既に回答いただいています。ありがとうございました。',
+  unknownLink: 'このアンケートのリンクは無効です。リンクを最後までお開きになったかご確認ください。',
+  closed: 'このアンケートは終了しました。',
+  failed: 'アンケートを読み込めませんでした。',
+  saveFailed: '最新の回答をまだ保存できていません。次へ進むと再度保存します。',
+  rejected: '回答をご確認ください:',
+};
+
+/** Texts for a SurveyJS locale or, before the survey is known, the browser's language. */
+export function pageTexts(locale: unknown): PageTexts {
+  return typeof locale === 'string' && locale.toLowerCase().startsWith('ja') ? japanese : english;
+}
