@@ -83,13 +83,13 @@ describe('web routes with a build', () => {
     expect(outside.body).not.toContain('<title>respond');
   });
 
-  it('answers the respondent page at /s/:token, never cached, without a referrer', async () => {
+  it('answers the respondent page at /s/:token, never cached, no referrer to other sites', async () => {
     const res = await app.inject({ url: '/s/tok_ABC-123?ch=email' });
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe(respondHtml);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['referrer-policy']).toBe('same-origin');
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
   });
 

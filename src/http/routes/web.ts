@@ -34,14 +34,16 @@ const consoleHeaders = {
   'x-content-type-options': 'nosniff',
 };
 
-// The respondent page may be framed by a member portal, and its address holds the token: no referrer.
+// The respondent page may be framed by a member portal. Its address holds the token, so no other
+// site gets it as a referrer; `same-origin` (not `no-referrer`) keeps the Origin header on our own
+// unsafe requests, which the CSRF check needs when the respondent is also signed in to the console.
 const respondHeaders = {
   'cache-control': 'no-store',
   'content-security-policy':
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; " +
     "media-src 'self' https:; frame-src https:; connect-src 'self'; font-src 'self' data:; object-src 'none'; " +
     "base-uri 'none'; form-action 'self'",
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
   'x-content-type-options': 'nosniff',
   'x-robots-tag': 'noindex',
 };
