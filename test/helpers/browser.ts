@@ -26,7 +26,9 @@ export function chromiumPath(): string {
 export async function launchBrowser(): Promise<Browser> {
   const executablePath = chromiumPath();
   if (!existsSync(executablePath)) {
-    throw new Error(`Chromium not found at ${executablePath}: apt-get install chromium (or set ENQUETE_CHROMIUM)`);
+    throw new Error(
+      `Chromium not found at ${executablePath}: apt-get install chromium (or set ENQUETE_CHROMIUM)`,
+    );
   }
   return chromium.launch({
     executablePath,
@@ -116,7 +118,8 @@ export async function signIn(server: TestServer, who: { email: string; password:
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(who),
   });
-  if (res.status !== 200) throw new Error(`sign-in of ${who.email} answered ${res.status}: ${await res.text()}`);
+  if (res.status !== 200)
+    throw new Error(`sign-in of ${who.email} answered ${res.status}: ${await res.text()}`);
   const cookie = res.headers.getSetCookie().find((c) => c.startsWith('enquete_session='));
   if (!cookie) throw new Error('sign-in set no enquete_session cookie');
   return cookie.split(';')[0]!;
