@@ -1,3 +1,6 @@
+import type { Readable, Writable } from 'node:stream';
+import type { ValidationIssue } from '../surveys/index.ts';
+
 /** Status of one answering session. */
 export type ResponseStatus = 'in_progress' | 'completed' | 'screened_out';
 
@@ -32,7 +35,10 @@ export interface ResponseCounts {
 /** The responses module's door. */
 export interface ResponseService {
   /** Open link: a personal token for a visitor (or the one in their cookie, if still valid). */
-  openLink(surveyId: string, input: { existingToken?: string | undefined; channel?: string | undefined }): Promise<string>;
+  openLink(
+    surveyId: string,
+    input: { existingToken?: string | undefined; channel?: string | undefined },
+  ): Promise<string>;
   /** What the respondent page needs; throws RESPONSE_TOKEN_UNKNOWN. */
   load(token: string, input?: { channel?: string | undefined }): Promise<RespondentView>;
   /** Saves a partial (values checked, required not enforced); throws RESPONSE_CLOSED after completion. */
@@ -41,4 +47,37 @@ export interface ResponseService {
   complete(token: string, input: { data: Record<string, unknown> }): Promise<CompletionResult>;
   counts(surveyId: string): Promise<ResponseCounts>;
   countsBySurvey(): Promise<Map<string, ResponseCounts>>;
+  /**
+   * Bulk load of answers collected elsewhere, as completed responses of the current version.
+   * One transaction per call; idempotent by `externalRef` (rows already there are skipped).
+   */
+  importCompleted(surveyId: string, rows: ImportRow[]): Promise<ImportResult>;
+  /** The CSV export as a stream; survey errors (SURVEY_NOT_FOUND…) are thrown before the first byte. */
+  exportCsvStream(input: CsvExportInput): Promise<Readable>;
+  /** Writes the CSV export to `out` (which is ended) and resolves with the number of data rows. */
+  exportCsv(input: CsvExportInput, out: Writable): Promise<{ rows: number }>;
+}
+
+export interface ImportRow {
+  /** Identifier in the source system; unique per survey. */
+  externalRef: string;
+  data: Record<string, unknown>;
+  /** ISO 8601 instant. */
+  completedAt: string;
+}
+
+export interface ImportResult {
+  inserted: number;
+  /** Rows whose externalRef was already there (an earlier import). */
+  skipped: number;
+  /** Rows that failed validation; nothing of them was stored. */
+  rejected: { externalRef: string; issues: ValidationIssue[] }[];
+}
+
+export interface CsvExportInput {
+  surveyId: string;
+  /** Choice labels instead of codes where a column has value labels. */
+  labels?: boolean;
+  /** Also export unfinished sessions (default: completed and screened_out only). */
+  includeInProgress?: boolean;
 }

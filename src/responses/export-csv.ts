@@ -1,0 +1,112 @@
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Db } from '../db/index.ts';
+import type { ExportColumn, SurveyService } from '../surveys/index.ts';
+import { csvRecord, utf8Bom } from './csv.ts';
+import { exportCell } from './export-cell.ts';
+import { type ResponseRow, responsePage, versionsInUse } from './queries.ts';
+import type { CsvExportInput, ResponseStatus } from './types.ts';
+
+/** Rows read from the database per page: the export never holds more than this in memory. */
+const pageSize = 500;
+
+/** The columns every export starts with, before the codebook's answer columns. */
+export const fixedColumns = [
+  'response_id',
+  'external_ref',
+  'status',
+  'started_at',
+  'completed_at',
+  'version',
+] as const;
+
+/**
+ * CSV export of a survey's responses (see docs/exports.md): UTF-8 with a BOM, RFC 4180, one row
+ * per response in id order, the fixed columns then the codebook's export columns. Columns come
+ * from the current version, followed by any that only older versions (with responses) had. An
+ * answer column whose name equals a fixed column gets `_q` appended.
+ *
+ * @example
+ * const { exportCsv } = createCsvExporter({ db, surveys });
+ * await exportCsv({ surveyId, labels: true }, createWriteStream('out.csv'));
+ */
+export function createCsvExporter(deps: { db: Db; surveys: SurveyService }) {
+  async function open(input: CsvExportInput): Promise<{ stream: Readable; rows: () => number }> {
+    const columns = await exportColumns(deps, input.surveyId);
+    const statuses: ResponseStatus[] = input.includeInProgress
+      ? ['in_progress', 'completed', 'screened_out']
+      : ['completed', 'screened_out'];
+    const labels = input.labels ?? false;
+    const header = csvRecord([...fixedColumns, ...columns.map((c) => c.name)]);
+    let written = 0;
+
+    async function* chunks(): AsyncGenerator<string> {
+      yield utf8Bom + header;
+      let afterId: string | null = null;
+      for (;;) {
+        const rows: ResponseRow[] = await responsePage(deps.db.kysely, {
+          surveyId: input.surveyId,
+          statuses,
+          afterId,
+          limit: pageSize,
+        });
+        if (rows.length === 0) return;
+        let text = '';
+        for (const row of rows) text += csvRecord(recordOf(row, columns, labels));
+        written += rows.length;
+        yield text;
+        afterId = rows[rows.length - 1]!.id;
+      }
+    }
+    return { stream: Readable.from(chunks(), { objectMode: false }), rows: () => written };
+  }
+
+  return {
+    async exportCsvStream(input: CsvExportInput): Promise<Readable> {
+      return (await open(input)).stream;
+    },
+    async exportCsv(input: CsvExportInput, out: Writable): Promise<{ rows: number }> {
+      const { stream, rows } = await open(input);
+      await pipeline(stream, out);
+      return { rows: rows() };
+    },
+  };
+}
+
+function recordOf(row: ResponseRow, columns: ExportColumn[], labels: boolean): string[] {
+  const data = JSON.parse(row.data) as Record<string, unknown>;
+  const fields = [
+    row.id,
+    row.external_ref ?? '',
+    row.status,
+    row.started_at,
+    row.completed_at ?? '',
+    String(row.version),
+  ];
+  for (const column of columns) fields.push(exportCell(column, data, labels));
+  return fields;
+}
+
+async function exportColumns(
+  deps: { db: Db; surveys: SurveyService },
+  surveyId: string,
+): Promise<ExportColumn[]> {
+  const survey = await deps.surveys.get(surveyId);
+  const versions = new Set(await versionsInUse(deps.db.kysely, surveyId));
+  if (survey.currentVersion !== null) versions.add(survey.currentVersion);
+  const taken = new Set<string>(fixedColumns);
+  const seen = new Set<string>();
+  const out: ExportColumn[] = [];
+  for (const version of [...versions].sort((a, b) => b - a)) {
+    const { codebook } = await deps.surveys.getVersion(surveyId, version);
+    for (const column of codebook.columns) {
+      if (seen.has(column.name)) continue;
+      seen.add(column.name);
+      let name = column.name;
+      while (taken.has(name)) name += '_q';
+      taken.add(name);
+      out.push(name === column.name ? column : { ...column, name });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,187 @@
+import type { Db } from '../db/index.ts';
+import { type Clock, type Ids, isoNow } from '../kernel/index.ts';
+import type { CompiledSurvey, SurveyService, ValidationIssue } from '../surveys/index.ts';
+import { responseErrors } from './errors.ts';
+import { createCsvExporter } from './export-csv.ts';
+import { importCompleted } from './import-completed.ts';
+import {
+  countByStatus,
+  emptyCounts,
+  findByToken,
+  type ResponseRow,
+  setChannelIfUnset,
+  updateInProgress,
+} from './queries.ts';
+import type { CompletionResult, RespondentView, ResponseService, ResponseStatus } from './types.ts';
+
+export interface ResponseServiceProps {
+  db: Db;
+  clock: Clock;
+  ids: Ids;
+  surveys: SurveyService;
+}
+
+/**
+ * The responses module: answering sessions from the first open to completion or screen-out.
+ *
+ * @example
+ * const responses = createResponseService({ db, clock, ids, surveys });
+ * const token = await responses.openLink(surveyId, {});
+ * await responses.savePartial(token, { data: { q1: 2 }, page: 0 });
+ * const result = await responses.complete(token, { data: { q1: 2, q2: 'yes' } });
+ */
+export function createResponseService(props: ResponseServiceProps): ResponseService {
+  const { db, clock, ids, surveys } = props;
+  const k = db.kysely;
+
+  async function rowOf(token: string): Promise<ResponseRow> {
+    const row = await findByToken(k, token);
+    if (!row) throw responseErrors.tokenUnknown();
+    return row;
+  }
+
+  const compiledOf = (row: ResponseRow): Promise<CompiledSurvey> =>
+    surveys.compiled(row.survey_id, Number(row.version));
+
+  /** What a finished row answers when asked to complete again. */
+  async function storedOutcome(row: ResponseRow): Promise<CompletionResult> {
+    const status = row.status === 'screened_out' ? 'screened_out' : 'completed';
+    let html: string | null = null;
+    if (status === 'screened_out') {
+      // The rule's page is not stored: the stored answers matched it once and match it again.
+      const compiled = await compiledOf(row);
+      html =
+        compiled.validate(parseData(row.data), 'partial').screenedOut?.html ??
+        compiled.document.screenOut[0]?.html ??
+        null;
+    }
+    return { responseId: row.id, status, html, repeated: true };
+  }
+
+  return {
+    async openLink(surveyId, input) {
+      const survey = await surveys.get(surveyId);
+      if (survey.currentVersion === null) throw responseErrors.surveyNotOpen(surveyId, 'not published');
+      if (!survey.openLink) throw responseErrors.surveyNotOpen(surveyId, 'open link is off');
+      if (survey.closed) throw responseErrors.surveyNotOpen(surveyId, 'the survey is closed');
+      if (input.existingToken) {
+        const existing = await findByToken(k, input.existingToken);
+        if (existing && existing.survey_id === surveyId) return existing.token;
+      }
+      const now = isoNow(clock);
+      const token = ids.token();
+      await k
+        .insertInto('responses')
+        .values({
+          id: ids.id('rs'),
+          survey_id: surveyId,
+          version: survey.currentVersion,
+          token,
+          status: 'in_progress',
+          data: '{}',
+          page: 0,
+          channel: input.channel ?? 'open',
+          started_at: now,
+          updated_at: now,
+          completed_at: null,
+          external_ref: null,
+        })
+        .execute();
+      return token;
+    },
+
+    async load(token, input = {}) {
+      const row = await rowOf(token);
+      if (input.channel && row.channel === null) await setChannelIfUnset(k, token, input.channel);
+      const compiled = await compiledOf(row);
+      const surveyjs = compiled.document.surveyjs;
+      return {
+        token,
+        surveyId: row.survey_id,
+        version: Number(row.version),
+        title: titleOf(surveyjs) ?? (await surveys.get(row.survey_id)).title,
+        surveyjs,
+        screenOut: compiled.document.screenOut,
+        data: parseData(row.data),
+        page: Number(row.page),
+        status: row.status as ResponseStatus,
+      } satisfies RespondentView;
+    },
+
+    async savePartial(token, input) {
+      const row = await rowOf(token);
+      if (row.status !== 'in_progress') throw responseErrors.closed();
+      const compiled = await compiledOf(row);
+      const pageIssue = checkPage(input.page, compiled.document.surveyjs);
+      if (pageIssue) throw responseErrors.invalid([pageIssue]);
+      const result = compiled.validate(input.data, 'partial');
+      if (result.issues.length > 0) throw responseErrors.invalid(result.issues);
+      const changed = await updateInProgress(k, token, {
+        data: JSON.stringify(result.data),
+        page: input.page,
+        updated_at: isoNow(clock),
+      });
+      if (changed === 0) throw responseErrors.closed();
+    },
+
+    async complete(token, input) {
+      const row = await rowOf(token);
+      if (row.status !== 'in_progress') return storedOutcome(row);
+      const compiled = await compiledOf(row);
+      const result = compiled.validate(input.data, 'complete');
+      const screenedOut = result.screenedOut;
+      if (!screenedOut && !result.ok) throw responseErrors.invalid(result.issues);
+      const status = screenedOut ? 'screened_out' : 'completed';
+      const now = isoNow(clock);
+      return k.transaction().execute(async (trx) => {
+        const changed = await updateInProgress(trx, token, {
+          status,
+          data: JSON.stringify(result.data),
+          updated_at: now,
+          completed_at: now,
+        });
+        if (changed === 0) {
+          // Another completion of this token won the race: answer with what it stored.
+          const stored = await findByToken(trx, token);
+          if (!stored) throw responseErrors.tokenUnknown();
+          return storedOutcome(stored);
+        }
+        return { responseId: row.id, status, html: screenedOut?.html ?? null, repeated: false };
+      });
+    },
+
+    async counts(surveyId) {
+      return (await countByStatus(k, surveyId)).get(surveyId) ?? emptyCounts();
+    },
+
+    countsBySurvey: () => countByStatus(k),
+
+    importCompleted: (surveyId, rows) => importCompleted({ db, clock, ids, surveys }, surveyId, rows),
+
+    ...createCsvExporter({ db, surveys }),
+  };
+}
+
+function parseData(text: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(text);
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+function titleOf(surveyjs: Record<string, unknown>): string | undefined {
+  const title = surveyjs['title'];
+  if (typeof title === 'string') return title;
+  if (title && typeof title === 'object' && 'default' in title && typeof title.default === 'string') {
+    return title.default;
+  }
+  return undefined;
+}
+
+/** A page index must point at one of the survey's pages. */
+function checkPage(page: number, surveyjs: Record<string, unknown>): ValidationIssue | null {
+  const pages = surveyjs['pages'];
+  const count = Array.isArray(pages) && pages.length > 0 ? pages.length : 1;
+  if (Number.isInteger(page) && page >= 0 && page < count) return null;
+  return { question: '', code: 'OUT_OF_RANGE', message: `page must be an integer from 0 to ${count - 1}` };
+}
