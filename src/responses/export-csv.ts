@@ -24,7 +24,7 @@ export const fixedColumns = [
  * CSV export of a survey's responses (see docs/exports.md): UTF-8 with a BOM, RFC 4180, one row
  * per response in id order, the fixed columns then the codebook's export columns. Columns come
  * from the current version, followed by any that only older versions (with responses) had. An
- * answer column whose name equals a fixed column gets `_q` appended.
+ * answer column whose name equals a fixed column (ignoring case) gets `_q` appended.
  *
  * @example
  * const { exportCsv } = createCsvExporter({ db, surveys });
@@ -94,6 +94,7 @@ async function exportColumns(
   const survey = await deps.surveys.get(surveyId);
   const versions = new Set(await versionsInUse(deps.db.kysely, surveyId));
   if (survey.currentVersion !== null) versions.add(survey.currentVersion);
+  // Case-insensitively, as DuckDB and SPSS compare names.
   const taken = new Set<string>(fixedColumns);
   const seen = new Set<string>();
   const out: ExportColumn[] = [];
@@ -103,8 +104,8 @@ async function exportColumns(
       if (seen.has(column.name)) continue;
       seen.add(column.name);
       let name = column.name;
-      while (taken.has(name)) name += '_q';
-      taken.add(name);
+      while (taken.has(name.toLowerCase())) name += '_q';
+      taken.add(name.toLowerCase());
       out.push(name === column.name ? column : { ...column, name });
     }
   }

@@ -1,0 +1,227 @@
+import { PassThrough } from 'node:stream';
+import { parse } from 'csv-parse/sync';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/index.ts';
+import type { CsvExportInput } from '../../src/responses/index.ts';
+import { dialects, testDb } from '../helpers/db.ts';
+import { lunchSurvey, publishedSurvey, type Services, services } from '../responses/fixture.ts';
+
+/** A survey whose answers are awkward to write as CSV, with a question named like a fixed column. */
+const feedback = {
+  title: 'Feedback',
+  screenOut: [{ expression: '{lunch} = 3', html: '<p>No lunch, no survey.</p>' }],
+  pages: [
+    {
+      elements: [
+        { type: 'comment', name: 'remarks' },
+        {
+          type: 'radiogroup',
+          name: 'lunch',
+          choices: [
+            { value: 1, text: 'Rice, white' },
+            { value: 2, text: 'Bread "fresh"' },
+            { value: 3, text: 'Nothing' },
+          ],
+        },
+        {
+          type: 'checkbox',
+          name: 'drinks',
+          showOtherItem: true,
+          choices: [
+            { value: 'tea', text: 'お茶' },
+            { value: 'coffee', text: 'Coffee' },
+          ],
+        },
+        { type: 'boolean', name: 'again', labelTrue: 'Yes', labelFalse: 'No' },
+        { type: 'text', name: 'status' },
+      ],
+    },
+  ],
+};
+
+const awkward = 'commas, "quotes"\r\nand a new line\n日本語のテキスト、「引用」';
+
+async function exportText(s: Services, input: CsvExportInput): Promise<{ text: string; rows: number }> {
+  const sink = new PassThrough();
+  const chunks: Buffer[] = [];
+  sink.on('data', (c: Buffer) => chunks.push(c));
+  const { rows } = await s.responses.exportCsv(input, sink);
+  return { text: Buffer.concat(chunks).toString('utf8'), rows };
+}
+
+function records(text: string): string[][] {
+  return parse(text, { bom: true, record_delimiter: '\r\n', relax_column_count: false });
+}
+
+describe.each(dialects())('CSV export on %s', (dialect) => {
+  let db: Db;
+  let s: Services;
+  let surveyId: string;
+  const ids: string[] = [];
+
+  beforeEach(async () => {
+    db = await testDb(dialect);
+    s = services(db);
+    surveyId = await publishedSurvey(s, feedback);
+    ids.length = 0;
+    const answers = [
+      {
+        remarks: awkward,
+        lunch: 2,
+        drinks: ['tea', 'other'],
+        'drinks-Comment': 'water, cold',
+        again: true,
+        status: 'single',
+      },
+      { lunch: 1 },
+      { lunch: 3, remarks: 'screened' },
+    ];
+    for (const data of answers) {
+      const token = await s.responses.openLink(surveyId, {});
+      s.clock.tick(60_000);
+      ids.push((await s.responses.complete(token, { data })).responseId);
+    }
+    const unfinished = await s.responses.openLink(surveyId, {});
+    await s.responses.savePartial(unfinished, { data: { remarks: 'half' }, page: 0 });
+  });
+  afterEach(() => db.close());
+
+  const header = [
+    'response_id',
+    'external_ref',
+    'status',
+    'started_at',
+    'completed_at',
+    'version',
+    'remarks',
+    'lunch',
+    'drinks__tea',
+    'drinks__coffee',
+    'drinks__other',
+    'again',
+    'status_q',
+  ];
+
+  it('writes a BOM, CRLF records and RFC 4180 quoting that an independent parser reads back', async () => {
+    const { text, rows } = await exportText(s, { surveyId });
+    expect(text.startsWith('\uFEFFresponse_id,external_ref,status,')).toBe(true);
+    expect(Buffer.from(text, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(text.endsWith('\r\n')).toBe(true);
+    expect(text).toContain('"commas, ""quotes""\r\nand a new line\n日本語のテキスト、「引用」"');
+    expect(rows).toBe(3);
+    expect(records(text)).toEqual([
+      header,
+      [
+        ids[0],
+        '',
+        'completed',
+        '2026-03-02T09:00:00.000Z',
+        '2026-03-02T09:01:00.000Z',
+        '1',
+        awkward,
+        '2',
+        '1',
+        '0',
+        'water, cold',
+        '1',
+        'single',
+      ],
+      [
+        ids[1],
+        '',
+        'completed',
+        '2026-03-02T09:01:00.000Z',
+        '2026-03-02T09:02:00.000Z',
+        '1',
+        '',
+        '1',
+        '',
+        '',
+        '',
+        '',
+        '',
+      ],
+      [
+        ids[2],
+        '',
+        'screened_out',
+        '2026-03-02T09:02:00.000Z',
+        '2026-03-02T09:03:00.000Z',
+        '1',
+        'screened',
+        '3',
+        '',
+        '',
+        '',
+        '',
+        '',
+      ],
+    ]);
+  });
+
+  it('writes labels instead of codes where the column has them', async () => {
+    const { text } = await exportText(s, { surveyId, labels: true });
+    const [head, first, second] = records(text);
+    expect(head).toEqual(header);
+    expect(first?.slice(6)).toEqual([awkward, 'Bread "fresh"', '1', '0', 'water, cold', 'Yes', 'single']);
+    expect(second?.slice(6)).toEqual(['', 'Rice, white', '', '', '', '', '']);
+  });
+
+  it('leaves unfinished responses out unless asked', async () => {
+    const { text, rows } = await exportText(s, { surveyId, includeInProgress: true });
+    expect(rows).toBe(4);
+    const last = records(text)[4]!;
+    expect([last[2], last[4], last[6]]).toEqual(['in_progress', '', 'half']);
+  });
+
+  it('refuses an unknown survey before writing anything', async () => {
+    await expect(s.responses.exportCsvStream({ surveyId: 'sv_nope' })).rejects.toMatchObject({
+      code: 'SURVEY_NOT_FOUND',
+    });
+  });
+});
+
+describe.each(dialects())('CSV export paging on %s', (dialect) => {
+  let db: Db;
+  afterEach(() => db.close());
+
+  it('streams every response once, in id order, across pages', async () => {
+    db = await testDb(dialect);
+    const s = services(db);
+    const surveyId = await publishedSurvey(s, lunchSurvey);
+    const rows = Array.from({ length: 1234 }, (_, i) => ({
+      externalRef: `ext-${i}`,
+      data: { age: 18 + (i % 60), lunch: (i % 2) + 1, satisfaction: (i % 5) + 1 },
+      completedAt: '2026-01-05T10:00:00.000Z',
+    }));
+    expect((await s.responses.importCompleted(surveyId, rows)).inserted).toBe(1234);
+    const { text, rows: count } = await exportText(s, { surveyId });
+    const [head, ...body] = records(text);
+    expect(count).toBe(1234);
+    expect(head).toEqual([
+      'response_id',
+      'external_ref',
+      'status',
+      'started_at',
+      'completed_at',
+      'version',
+      'age',
+      'lunch',
+      'lunch_other',
+      'satisfaction',
+      'remarks',
+    ]);
+    const stored = await db.kysely.selectFrom('responses').select('id').orderBy('id').execute();
+    expect(body.map((r) => r[0])).toEqual(stored.map((r) => r.id));
+    const byRef = new Map(body.map((r) => [r[1], r]));
+    for (const [i, row] of rows.entries()) {
+      expect(byRef.get(`ext-${i}`)?.slice(6)).toEqual([
+        String(row.data.age),
+        String(row.data.lunch),
+        '',
+        String(row.data.satisfaction),
+        '',
+      ]);
+    }
+  });
+});
