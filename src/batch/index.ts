@@ -1,0 +1,34 @@
+export { backoffMs } from './backoff.ts';
+export { dateInZone, parseRunDate } from './dates.ts';
+export { type BatchErrorCode, batchErrors } from './errors.ts';
+export type { BatchLog } from './executor.ts';
+export {
+  type CatchupPolicy,
+  defaultRetry,
+  type JobDefinition,
+  type JobsFile,
+  type NotifierDefinition,
+  nameFromEndpoint,
+  type OverlapPolicy,
+  parseJobsFile,
+  type RetryPolicy,
+  type RunnerKind,
+  readJobsFile,
+} from './jobs-file.ts';
+export { Masker } from './masker.ts';
+export { createNotifiers } from './notifiers/create-notifiers.ts';
+export type { BatchEvent, Notifier } from './notifiers/notifier.ts';
+export { WebhookNotifier, type WebhookNotifierProps } from './notifiers/webhook-notifier.ts';
+export { buildCommand } from './runners/command.ts';
+export { LocalRunner, type LocalRunnerProps, type Spawner } from './runners/local/local-runner.ts';
+export type { LogStream, RunIo, Runner, RunOutcome, RunSpec } from './runners/runner.ts';
+export type { TickResult } from './scheduler.ts';
+export { type ResolvedJobs, resolveJobs } from './secrets.ts';
+export {
+  type BatchService,
+  type BatchServiceDeps,
+  type BatchServiceOptions,
+  createBatchService,
+  type PauseTarget,
+} from './service.ts';
+export type { JobView, LogLine, RunView } from './views.ts';

@@ -1,0 +1,81 @@
+import { type Clock, isoNow } from '../kernel/index.ts';
+import type { Masker } from './masker.ts';
+import type { LogRow, RunStore } from './run-store.ts';
+
+export interface RunLogProps {
+  store: RunStore;
+  clock: Clock;
+  masker: Masker;
+  runId: string;
+  /** The last sequence number already stored for the run (earlier attempts). */
+  lastSeq: number;
+  /** Lines kept per attempt; the rest is counted, not stored. */
+  maxLines: number;
+  onWriteError: (error: unknown) => void;
+}
+
+/**
+ * The run log kept by us: lines are masked, numbered and written in batches, one insert at a
+ * time, so a chatty job costs few statements and lines keep their order.
+ *
+ * @example
+ * const log = new RunLog({ store, clock, masker, runId, lastSeq: 0, maxLines: 100_000, onWriteError });
+ * log.add('stdout', 'hello');
+ * await log.flush();
+ */
+export class RunLog {
+  readonly #p: RunLogProps;
+  #seq: number;
+  #kept = 0;
+  #dropped = 0;
+  #pending: LogRow[] = [];
+  #writing: Promise<void> = Promise.resolve();
+  #scheduled = false;
+
+  constructor(props: RunLogProps) {
+    this.#p = props;
+    this.#seq = props.lastSeq;
+  }
+
+  add(stream: LogRow['stream'], text: string): void {
+    if (stream !== 'system' && this.#kept >= this.#p.maxLines) {
+      this.#dropped++;
+      return;
+    }
+    if (stream !== 'system') this.#kept++;
+    this.#pending.push({
+      run_id: this.#p.runId,
+      seq: ++this.#seq,
+      at: isoNow(this.#p.clock),
+      stream,
+      text: this.#p.masker.mask(text),
+    });
+    this.#schedule();
+  }
+
+  /** Writes what is pending; resolves when every line added so far is stored. */
+  async flush(): Promise<void> {
+    if (this.#dropped > 0) {
+      const n = this.#dropped;
+      this.#dropped = 0;
+      this.add('system', `${n} more lines of output were not kept (limit ${this.#p.maxLines} per attempt)`);
+    }
+    this.#schedule();
+    await this.#writing;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    this.#writing = this.#writing.then(async () => {
+      this.#scheduled = false;
+      const rows = this.#pending.splice(0);
+      if (rows.length === 0) return;
+      try {
+        await this.#p.store.appendLogs(rows);
+      } catch (error) {
+        this.#p.onWriteError(error);
+      }
+    });
+  }
+}

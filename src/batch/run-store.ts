@@ -1,0 +1,323 @@
+import { sql } from 'kysely';
+import type { BatchRunLogsTable, BatchRunsTable, Db } from '../db/index.ts';
+
+export type RunRow = BatchRunsTable;
+export type RunStatus = RunRow['status'];
+export type RunTrigger = RunRow['trigger'];
+export type LogRow = BatchRunLogsTable;
+
+/** The row that pauses every job. */
+export const ALL_JOBS = '*';
+
+/** How a queued run may start next to other runs of its job (see the job's `overlap`). */
+export type ClaimMode = 'allow' | 'exclusive';
+
+/**
+ * All SQL of the batch module, on SQLite and PostgreSQL alike. Every state change is one
+ * conditional statement, so that several processes sharing the database agree: the insert of a
+ * scheduled run that hits the (job, scheduled_for) key, or the update that finds the run no
+ * longer queued, is the answer "another process has it".
+ */
+export class RunStore {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  get #k() {
+    return this.#db.kysely;
+  }
+
+  /** Creates the state rows of new jobs (and the pause-all row); the cursor starts at `now`. */
+  async ensureJobStates(jobs: string[], now: string): Promise<void> {
+    const rows = [ALL_JOBS, ...jobs].map((job) => ({
+      job,
+      paused: 0,
+      paused_reason: null,
+      paused_at: null,
+      next_due_at: null,
+      last_scheduled_for: job === ALL_JOBS ? null : now,
+    }));
+    for (let i = 0; i < rows.length; i += 200) {
+      await this.#k
+        .insertInto('batch_job_state')
+        .values(rows.slice(i, i + 200))
+        .onConflict((oc) => oc.column('job').doNothing())
+        .execute();
+    }
+  }
+
+  async jobStates() {
+    return this.#k.selectFrom('batch_job_state').selectAll().execute();
+  }
+
+  async setPaused(job: string, paused: boolean, reason: string | null, now: string): Promise<boolean> {
+    const r = await this.#k
+      .updateTable('batch_job_state')
+      .set({ paused: paused ? 1 : 0, paused_reason: paused ? reason : null, paused_at: paused ? now : null })
+      .where('job', '=', job)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Moves a job's cursor forward only: a slower scheduler process never moves it back. */
+  async advanceCursor(job: string, lastScheduledFor: string | null, nextDueAt: string | null): Promise<void> {
+    await this.#k
+      .updateTable('batch_job_state')
+      .set({ next_due_at: nextDueAt })
+      .where('job', '=', job)
+      .execute();
+    if (lastScheduledFor === null) return;
+    await this.#k
+      .updateTable('batch_job_state')
+      .set({ last_scheduled_for: lastScheduledFor })
+      .where('job', '=', job)
+      .where((eb) =>
+        eb.or([eb('last_scheduled_for', 'is', null), eb('last_scheduled_for', '<', lastScheduledFor)]),
+      )
+      .execute();
+  }
+
+  /** Inserts a run; false when a run for the same (job, scheduled instant) exists already. */
+  async insertRun(row: RunRow): Promise<boolean> {
+    const r = await this.#k
+      .insertInto('batch_runs')
+      .values(row)
+      .onConflict((oc) => oc.columns(['job', 'scheduled_for']).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async insertRuns(rows: RunRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 200) {
+      await this.#k
+        .insertInto('batch_runs')
+        .values(rows.slice(i, i + 200))
+        .execute();
+    }
+  }
+
+  /**
+   * Queued runs whose time has come, oldest first (backfill days in date order), at most
+   * `perJob` of each job, so that a long backfill waiting its turn does not hide other jobs' runs.
+   */
+  async dueRuns(now: string, jobs: string[], perJob: number, limit: number): Promise<RunRow[]> {
+    if (jobs.length === 0 || limit <= 0) return [];
+    const rows = await this.#k
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('batch_runs')
+          .selectAll()
+          .select(
+            sql<number>`row_number() over (partition by job order by next_attempt_at, created_at, date, id)`.as(
+              'rank',
+            ),
+          )
+          .where('status', '=', 'queued')
+          .where('next_attempt_at', '<=', now)
+          .where('job', 'in', jobs)
+          .as('due'),
+      )
+      .selectAll()
+      .where('rank', '<=', perJob)
+      .orderBy('next_attempt_at')
+      .orderBy('created_at')
+      .orderBy('date')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(({ rank: _, ...row }) => row);
+  }
+
+  /**
+   * Turns a queued run into a running attempt unless its job (or every job) is paused and, in
+   * `exclusive` mode, unless another run of the job is running. True when this caller won it.
+   */
+  async claim(run: RunRow, mode: ClaimMode, now: string): Promise<boolean> {
+    const attempt = async (k: Db['kysely']) => {
+      const r = await k
+        .updateTable('batch_runs')
+        .set((eb) => ({
+          status: 'running',
+          attempt: eb('attempt', '+', 1),
+          started_at: eb.fn.coalesce('started_at', eb.val(now)),
+          finished_at: null,
+          next_attempt_at: null,
+        }))
+        .where('id', '=', run.id)
+        .where('status', '=', 'queued')
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('batch_job_state')
+                .select('job')
+                .where('job', 'in', [run.job, ALL_JOBS])
+                .where('paused', '=', 1),
+            ),
+          ),
+        )
+        .$if(mode === 'exclusive', (q) =>
+          q.where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('batch_runs as other')
+                  .select('other.id')
+                  .where('other.job', '=', run.job)
+                  .where('other.status', '=', 'running'),
+              ),
+            ),
+          ),
+        )
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    };
+    if (this.#db.dialect === 'sqlite' || mode === 'allow') return attempt(this.#k);
+    // PostgreSQL checks "no other run is running" against a snapshot; locking the job's state row
+    // first makes two processes claiming runs of one job take turns.
+    return this.#k.transaction().execute(async (trx) => {
+      await trx.selectFrom('batch_job_state').select('job').where('job', '=', run.job).forUpdate().execute();
+      return attempt(trx);
+    });
+  }
+
+  async isRunning(job: string): Promise<boolean> {
+    const r = await this.#k
+      .selectFrom('batch_runs')
+      .select('id')
+      .where('job', '=', job)
+      .where('status', '=', 'running')
+      .limit(1)
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
+  /** Ends a run that is in one of `from` states; false when it had moved on already. */
+  async finish(
+    id: string,
+    from: RunStatus[],
+    to: { status: RunStatus; exitCode?: number | null; error: string | null; at: string },
+  ): Promise<boolean> {
+    const r = await this.#k
+      .updateTable('batch_runs')
+      .set({
+        status: to.status,
+        ...(to.exitCode === undefined ? {} : { exit_code: to.exitCode }),
+        error: to.error,
+        finished_at: to.at,
+        next_attempt_at: null,
+      })
+      .where('id', '=', id)
+      .where('status', 'in', from)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Puts a failed attempt back in the queue until `nextAttemptAt`. */
+  async requeue(id: string, nextAttemptAt: string, exitCode: number | null, error: string): Promise<boolean> {
+    const r = await this.#k
+      .updateTable('batch_runs')
+      .set({ status: 'queued', next_attempt_at: nextAttemptAt, exit_code: exitCode, error })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Marks the job's running runs cancelled; returns their ids. */
+  async cancelRunningOf(job: string, reason: string, now: string): Promise<string[]> {
+    const rows = await this.#k
+      .selectFrom('batch_runs')
+      .select('id')
+      .where('job', '=', job)
+      .where('status', '=', 'running')
+      .execute();
+    const ids: string[] = [];
+    for (const { id } of rows) {
+      if (await this.finish(id, ['running'], { status: 'cancelled', error: reason, at: now })) ids.push(id);
+    }
+    return ids;
+  }
+
+  async getRun(id: string): Promise<RunRow | undefined> {
+    return this.#k.selectFrom('batch_runs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async statusOf(id: string): Promise<RunStatus | undefined> {
+    const r = await this.#k.selectFrom('batch_runs').select('status').where('id', '=', id).executeTakeFirst();
+    return r?.status;
+  }
+
+  async listRuns(job: string | undefined, limit: number): Promise<RunRow[]> {
+    return this.#k
+      .selectFrom('batch_runs')
+      .selectAll()
+      .$if(job !== undefined, (q) => q.where('job', '=', job!))
+      .orderBy('created_at', 'desc')
+      .orderBy('date', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
+  /** The latest run of each job, by creation. */
+  async lastRuns(): Promise<RunRow[]> {
+    return this.#k
+      .selectFrom('batch_runs as r')
+      .selectAll('r')
+      .where('r.id', '=', (eb) =>
+        eb
+          .selectFrom('batch_runs as l')
+          .select('l.id')
+          .whereRef('l.job', '=', 'r.job')
+          .orderBy('l.created_at', 'desc')
+          .orderBy('l.date', 'desc')
+          .orderBy('l.id', 'desc')
+          .limit(1),
+      )
+      .execute();
+  }
+
+  /** The status of the job's latest finished run other than `exceptId` (for recovery notices). */
+  async previousOutcome(job: string, exceptId: string): Promise<RunStatus | undefined> {
+    const r = await this.#k
+      .selectFrom('batch_runs')
+      .select('status')
+      .where('job', '=', job)
+      .where('id', '!=', exceptId)
+      .where('status', 'in', ['succeeded', 'failed'])
+      .orderBy('finished_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return r?.status;
+  }
+
+  async lastSeq(runId: string): Promise<number> {
+    const r = await this.#k
+      .selectFrom('batch_run_logs')
+      .select(sql<number | null>`max(seq)`.as('seq'))
+      .where('run_id', '=', runId)
+      .executeTakeFirst();
+    return Number(r?.seq ?? 0);
+  }
+
+  async appendLogs(rows: LogRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 500) {
+      await this.#k
+        .insertInto('batch_run_logs')
+        .values(rows.slice(i, i + 500))
+        .execute();
+    }
+  }
+
+  async logs(runId: string, afterSeq: number, limit: number): Promise<LogRow[]> {
+    return this.#k
+      .selectFrom('batch_run_logs')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+  }
+}

@@ -1,0 +1,126 @@
+import { type ChildProcess, spawn as nodeSpawn, type SpawnOptions } from 'node:child_process';
+import { LineSplitter } from '../line-splitter.ts';
+import type { RunIo, Runner, RunOutcome, RunSpec } from '../runner.ts';
+
+/** The process-spawning port: node's `spawn` by default, a wrapper or fake in tests. */
+export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
+export interface LocalRunnerProps {
+  spawn?: Spawner;
+  /** Sends a signal to a process group (negative pid); `process.kill` by default. */
+  kill?: (pid: number, signal: NodeJS.Signals) => void;
+  /** Between SIGTERM and SIGKILL when a run is stopped. */
+  killGraceMs?: number;
+  /**
+   * The server's environment, of which only {@link inheritedVariables} reach a job: a job never
+   * sees the server's own secrets (DATABASE_URL, SMTP_URL…), only its declared env.
+   */
+  baseEnv?: NodeJS.ProcessEnv;
+}
+
+/** The variables a local job inherits from the server, so that commands are found and text is decoded. */
+export const inheritedVariables = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER', 'SHELL'];
+
+/**
+ * Runs a job as a child process on this machine. The child leads its own process group, so that a
+ * timeout or cancel (SIGTERM, then SIGKILL after a grace period) reaches its children too; when
+ * the child exits, whatever it left running in its group is stopped the same way. Output is cut
+ * into lines for the run log.
+ *
+ * @example
+ * const runner = new LocalRunner();
+ * const outcome = await runner.run(spec, { onLine, onNote, signal });
+ */
+export class LocalRunner implements Runner {
+  readonly kind = 'local' as const;
+  readonly #spawn: Spawner;
+  readonly #kill: (pid: number, signal: NodeJS.Signals) => void;
+  readonly #graceMs: number;
+  readonly #baseEnv: Record<string, string>;
+
+  constructor(props: LocalRunnerProps = {}) {
+    this.#spawn = props.spawn ?? nodeSpawn;
+    this.#kill = props.kill ?? ((pid, signal) => process.kill(pid, signal));
+    this.#graceMs = props.killGraceMs ?? 5_000;
+    const base = props.baseEnv ?? process.env;
+    this.#baseEnv = Object.fromEntries(
+      inheritedVariables.flatMap((k) => (base[k] === undefined ? [] : [[k, base[k]]])),
+    );
+  }
+
+  run(spec: RunSpec, io: RunIo): Promise<RunOutcome> {
+    const [command, ...args] = spec.command;
+    if (command === undefined) {
+      return Promise.resolve({ exitCode: null, error: 'the job has no cmd', retryable: false });
+    }
+    return new Promise((resolve) => {
+      let child: ChildProcess;
+      try {
+        child = this.#spawn(command, args, {
+          cwd: spec.workdir ?? undefined,
+          env: { ...this.#baseEnv, ...spec.env },
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+      } catch (error) {
+        resolve({ exitCode: null, error: `cannot start: ${String(error)}`, retryable: false });
+        return;
+      }
+      const out = new LineSplitter((line) => io.onLine('stdout', line));
+      const err = new LineSplitter((line) => io.onLine('stderr', line));
+      child.stdout?.on('data', (b: Buffer) => out.push(b));
+      child.stderr?.on('data', (b: Buffer) => err.push(b));
+
+      let stopping: NodeJS.Signals | null = null;
+      let killTimer: NodeJS.Timeout | undefined;
+      const stopGroup = () => {
+        if (child.pid === undefined || killTimer) return;
+        this.#signalGroup(child.pid, 'SIGTERM');
+        killTimer = setTimeout(() => this.#signalGroup(child.pid!, 'SIGKILL'), this.#graceMs);
+        killTimer.unref();
+      };
+      const onAbort = () => {
+        stopping = 'SIGTERM';
+        stopGroup();
+      };
+      if (io.signal.aborted) onAbort();
+      else io.signal.addEventListener('abort', onAbort, { once: true });
+
+      let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+      child.once('spawn', () => io.onNote(`started process ${child.pid} (${this.kind} runner)`));
+      child.once('exit', (code, signal) => {
+        exit = { code, signal };
+        // Children left behind would keep the output pipes open and outlive the run.
+        stopGroup();
+      });
+      child.once('error', (error) => {
+        if (exit) return;
+        io.signal.removeEventListener('abort', onAbort);
+        clearTimeout(killTimer);
+        resolve({ exitCode: null, error: `cannot start ${command}: ${error.message}`, retryable: false });
+      });
+      child.once('close', () => {
+        io.signal.removeEventListener('abort', onAbort);
+        clearTimeout(killTimer);
+        out.end();
+        err.end();
+        if (!exit) return;
+        const { code, signal } = exit;
+        if (stopping || signal) {
+          resolve({ exitCode: code, error: `stopped by ${signal ?? stopping}`, retryable: true });
+        } else {
+          resolve({ exitCode: code, error: null, retryable: true });
+        }
+      });
+    });
+  }
+
+  #signalGroup(pid: number, signal: NodeJS.Signals): void {
+    try {
+      this.#kill(-pid, signal);
+    } catch (error) {
+      // ESRCH: the group is already gone, which is what we want.
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+}

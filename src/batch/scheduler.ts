@@ -1,0 +1,138 @@
+import type { Clock, Ids } from '../kernel/index.ts';
+import { dateInZone } from './dates.ts';
+import type { JobDefinition } from './jobs-file.ts';
+import { ALL_JOBS, type RunStore } from './run-store.ts';
+import { Schedule } from './schedule.ts';
+
+export interface SchedulerProps {
+  store: RunStore;
+  clock: Clock;
+  ids: Ids;
+  /** The current job list (it changes on reload). */
+  jobs: () => readonly JobDefinition[];
+  /**
+   * With `catchup: skip`, an instant is fired only while it is at most this late; later it counts
+   * as missed (downtime, pause). Default one minute.
+   */
+  missedAfterMs?: number;
+}
+
+/** What one tick did: the runs it created (another process may have created others). */
+export interface TickResult {
+  fired: { runId: string; job: string; scheduledFor: string }[];
+  /** Instants this process tried to fire but another process had fired already. */
+  lost: number;
+}
+
+/**
+ * Turns cron instants into queued runs. Each job has a cursor (the latest instant dealt with,
+ * in batch_job_state); a tick looks at the instants between the cursor and now, picks those the
+ * catch-up policy fires, inserts one run per instant, and moves the cursor. The unique key on
+ * (job, scheduled_for) makes the insert idempotent, so several scheduler processes sharing the
+ * database fire each instant exactly once. While a job (or every job) is paused its cursor stays
+ * put; on resume the instants that fell due meanwhile follow the catch-up policy.
+ *
+ * @example
+ * const scheduler = new Scheduler({ store, clock, ids, jobs: () => jobs });
+ * await scheduler.tick();
+ */
+export class Scheduler {
+  readonly #store: RunStore;
+  readonly #clock: Clock;
+  readonly #ids: Ids;
+  readonly #jobs: () => readonly JobDefinition[];
+  readonly #missedAfterMs: number;
+  readonly #schedules = new Map<string, Schedule>();
+  /** Per job: the first instant after a cursor value, so that idle ticks compute nothing. */
+  readonly #nextAfter = new Map<string, { schedule: Schedule; cursor: string; next: Date | null }>();
+
+  constructor(props: SchedulerProps) {
+    this.#store = props.store;
+    this.#clock = props.clock;
+    this.#ids = props.ids;
+    this.#jobs = props.jobs;
+    this.#missedAfterMs = props.missedAfterMs ?? 60_000;
+  }
+
+  /** The job's schedule, or null when it runs on demand only. */
+  scheduleOf(job: JobDefinition): Schedule | null {
+    if (job.schedule === null) return null;
+    const key = `${job.schedule}\u0000${job.timezone}`;
+    let s = this.#schedules.get(key);
+    if (!s) {
+      s = new Schedule(job.schedule, job.timezone);
+      this.#schedules.set(key, s);
+    }
+    return s;
+  }
+
+  async tick(): Promise<TickResult> {
+    const now = this.#clock.now();
+    const result: TickResult = { fired: [], lost: 0 };
+    const states = new Map((await this.#store.jobStates()).map((s) => [s.job, s]));
+    const allPaused = states.get(ALL_JOBS)?.paused === 1;
+    for (const job of this.#jobs()) {
+      const schedule = this.scheduleOf(job);
+      const state = states.get(job.name);
+      if (!schedule || !state || state.last_scheduled_for === null) continue;
+      const cursor = state.last_scheduled_for;
+      const first = this.#firstAfter(job.name, schedule, cursor);
+      const firstIso = first?.toISOString() ?? null;
+      if (first === null || first > now || allPaused || state.paused === 1) {
+        if (state.next_due_at !== firstIso) await this.#store.advanceCursor(job.name, null, firstIso);
+        continue;
+      }
+      const due = schedule.latest(Math.max(job.catchup.max, 1), now).filter((t) => t.toISOString() > cursor);
+      const latest = due[0]!;
+      for (const instant of this.#chosen(job, due, now)) {
+        const runId = this.#ids.id('run');
+        const scheduledFor = instant.toISOString();
+        const inserted = await this.#store.insertRun({
+          id: runId,
+          job: job.name,
+          date: dateInZone(instant, job.timezone),
+          trigger: 'schedule',
+          scheduled_for: scheduledFor,
+          status: 'queued',
+          attempt: 0,
+          max_attempts: job.retry.attempts,
+          exit_code: null,
+          error: null,
+          created_at: now.toISOString(),
+          started_at: null,
+          finished_at: null,
+          next_attempt_at: scheduledFor,
+        });
+        if (inserted) result.fired.push({ runId, job: job.name, scheduledFor });
+        else result.lost++;
+      }
+      await this.#store.advanceCursor(
+        job.name,
+        latest.toISOString(),
+        schedule.next(now)?.toISOString() ?? null,
+      );
+    }
+    return result;
+  }
+
+  /** The due instants (latest first) that the catch-up policy fires, in time order. */
+  #chosen(job: JobDefinition, due: Date[], now: Date): Date[] {
+    const latest = due[0]!;
+    switch (job.catchup.policy) {
+      case 'all':
+        return [...due].reverse();
+      case 'once':
+        return [latest];
+      case 'skip':
+        return now.getTime() - latest.getTime() <= this.#missedAfterMs ? [latest] : [];
+    }
+  }
+
+  #firstAfter(job: string, schedule: Schedule, cursor: string): Date | null {
+    const memo = this.#nextAfter.get(job);
+    if (memo && memo.cursor === cursor && memo.schedule === schedule) return memo.next;
+    const next = schedule.next(new Date(cursor));
+    this.#nextAfter.set(job, { schedule, cursor, next });
+    return next;
+  }
+}

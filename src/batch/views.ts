@@ -1,0 +1,83 @@
+import type { JobDefinition } from './jobs-file.ts';
+import type { LogRow, RunRow, RunStatus, RunTrigger } from './run-store.ts';
+
+/** A run as the API, the CLI and the console show it. */
+export interface RunView {
+  id: string;
+  job: string;
+  date: string;
+  trigger: RunTrigger;
+  scheduledFor: string | null;
+  status: RunStatus;
+  attempt: number;
+  maxAttempts: number;
+  exitCode: number | null;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  nextAttemptAt: string | null;
+  /** From the first start to the end, once finished. */
+  durationMs: number | null;
+}
+
+/** A job with its state. Env values are never shown, only their names. */
+export interface JobView {
+  name: string;
+  endpoint: string;
+  description: string | null;
+  schedule: string | null;
+  timezone: string;
+  runner: JobDefinition['runner'];
+  image: string | null;
+  cmd: string | string[] | null;
+  args: string[];
+  envNames: string[];
+  retryable: boolean;
+  maxAttempts: number;
+  timeoutMs: number | null;
+  overlap: JobDefinition['overlap'];
+  catchup: JobDefinition['catchup'];
+  notify: string[];
+  paused: boolean;
+  /** `job` when the job itself is paused, `all` when every job is. */
+  pausedBy: 'job' | 'all' | null;
+  pausedReason: string | null;
+  pausedAt: string | null;
+  nextRunAt: string | null;
+  lastRun: RunView | null;
+}
+
+export interface LogLine {
+  seq: number;
+  at: string;
+  stream: LogRow['stream'];
+  text: string;
+}
+
+export function runView(r: RunRow): RunView {
+  return {
+    id: r.id,
+    job: r.job,
+    date: r.date,
+    trigger: r.trigger,
+    scheduledFor: r.scheduled_for,
+    status: r.status,
+    attempt: r.attempt,
+    maxAttempts: r.max_attempts,
+    exitCode: r.exit_code,
+    error: r.error,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    nextAttemptAt: r.next_attempt_at,
+    durationMs:
+      r.started_at && r.finished_at
+        ? new Date(r.finished_at).getTime() - new Date(r.started_at).getTime()
+        : null,
+  };
+}
+
+export function logLine(r: LogRow): LogLine {
+  return { seq: r.seq, at: r.at, stream: r.stream, text: r.text };
+}
