@@ -1,7 +1,10 @@
 import pino, { type Logger } from 'pino';
+import { type AuthService, createAuthService } from './auth/index.ts';
 import type { Config } from './config/index.ts';
 import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
 import { type Clock, cryptoIds, type Ids, systemClock } from './kernel/index.ts';
+import { createResponseService, type ResponseService } from './responses/index.ts';
+import { createSurveyService, type SurveyService } from './surveys/index.ts';
 
 /**
  * The composition root: every side effect (database, clock, randomness, logger) is created here
@@ -13,6 +16,9 @@ export interface Context {
   clock: Clock;
   ids: Ids;
   log: Logger;
+  auth: AuthService;
+  surveys: SurveyService;
+  responses: ResponseService;
 }
 
 export interface ContextOverrides {
@@ -37,5 +43,16 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   await migrateToLatest(db);
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? cryptoIds;
-  return { config, db, clock, ids, log };
+  const base = { db, clock, ids };
+  const surveys = createSurveyService(base);
+  return {
+    config,
+    db,
+    clock,
+    ids,
+    log,
+    auth: createAuthService(base),
+    surveys,
+    responses: createResponseService({ ...base, surveys }),
+  };
 }

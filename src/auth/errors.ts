@@ -4,7 +4,7 @@ import { EnqueteError } from '../kernel/index.ts';
 export const authErrors = {
   loginFailed: () => new EnqueteError('LOGIN_FAILED', 'unauthenticated', 'wrong e-mail or password'),
   loginThrottled: (retryAfterSeconds: number) =>
-    new EnqueteError('LOGIN_THROTTLED', 'unauthenticated', 'too many failed logins; try again later', {
+    new EnqueteError('LOGIN_THROTTLED', 'rate_limited', 'too many failed logins; try again later', {
       details: { retryAfterSeconds },
     }),
   userExists: (email: string) =>

@@ -9,6 +9,7 @@ const exitCodeOf: Record<string, number> = {
   unauthenticated: 5,
   forbidden: 5,
   too_large: 2,
+  rate_limited: 6,
   unavailable: 6,
   internal: 1,
 };

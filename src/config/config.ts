@@ -47,7 +47,7 @@ const schema = z.object({
     .string()
     .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
     .optional(),
-  ENQUETE_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  ENQUETE_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
   ENQUETE_PUBLIC_URL: z.url().optional(),
   ENQUETE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ENQUETE_BODY_LIMIT: z.coerce

@@ -1,6 +1,13 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Context } from '../context.ts';
 import { installErrorHandler } from './errors.ts';
+import { registerAuthentication } from './plugins/authenticate.ts';
+import { apiKeyRoutes } from './routes/apikeys.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { exportRoutes } from './routes/export.ts';
+import { respondRoutes } from './routes/respond.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { userRoutes } from './routes/users.ts';
 
 /**
  * The Fastify application, without `listen`: tests drive it through `app.inject()`.
@@ -13,10 +20,18 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     bodyLimit: ctx.config.bodyLimit,
-    disableRequestLogging: true,
+    // Access logs would double the cost of the hot paths; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: true,
   });
   installErrorHandler(app);
+  await registerAuthentication(app, ctx);
   app.get('/healthz', async () => ({ status: 'ok' }));
+  sessionRoutes(app, ctx);
+  userRoutes(app, ctx);
+  apiKeyRoutes(app, ctx);
+  auditRoutes(app, ctx);
+  exportRoutes(app, ctx);
+  respondRoutes(app, ctx);
   return app;
 }

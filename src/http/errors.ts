@@ -8,6 +8,7 @@ const statusOf: Record<ErrorKind, number> = {
   unauthenticated: 401,
   forbidden: 403,
   too_large: 413,
+  rate_limited: 429,
   unavailable: 503,
   internal: 500,
 };
@@ -23,6 +24,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (isEnqueteError(error)) {
       const status = statusOf[error.kind];
       if (status >= 500) request.log.error({ err: error }, error.message);
+      const retryAfter = error.details?.['retryAfterSeconds'];
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.ceil(retryAfter)));
       return reply.status(status).send(errorBody(error.code, error.message, error.details));
     }
     if (error.validation) {

@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'unauthenticated'
   | 'forbidden'
   | 'too_large'
+  | 'rate_limited' // too many attempts; details.retryAfterSeconds says when to retry
   | 'unavailable' // a dependency is down; worth retrying
   | 'internal';
 

@@ -164,7 +164,8 @@ describe.each(dialects())('auth over HTTP on %s', (dialect) => {
     const res = await call('POST', '/api/v1/session', {
       body: { email: 'rex@x.org', password: 'rex-password' },
     });
-    expect(res.statusCode).toBe(401);
+    expect(res.statusCode).toBe(429);
+    expect(res.headers['retry-after']).toBe('900');
     expect(res.json().error).toEqual({
       code: 'LOGIN_THROTTLED',
       message: 'too many failed logins; try again later',

@@ -20,6 +20,7 @@ export function serveCommand(program: Command): void {
         process.cwd(),
       );
       const ctx = await createContext(config);
+      const admin = await ctx.auth.ensureAdmin(config.adminPassword);
       const app = await buildApp(ctx);
       const shutdown = async () => {
         await app.close();
@@ -31,6 +32,14 @@ export function serveCommand(program: Command): void {
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
+      if (admin?.generated) {
+        process.stdout.write(
+          `\nFirst start: created the admin ${admin.email}\n  one-time password: ${admin.password}\n` +
+            '  (shown only now; sign in and change it, or set ENQUETE_ADMIN_PASSWORD)\n\n',
+        );
+      } else if (admin) {
+        process.stdout.write(`First start: created the admin ${admin.email} with ENQUETE_ADMIN_PASSWORD\n`);
+      }
       process.stdout.write(`enquete listening on http://${config.host}:${port} (role ${opts.role})\n`);
       await new Promise(() => {});
     });

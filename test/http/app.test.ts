@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/http/app.ts';
+import { dialects } from '../helpers/db.ts';
+import { testContext } from '../helpers/context.ts';
+
+describe.each(dialects())('the HTTP app on %s', (dialect) => {
+  let app: FastifyInstance;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    const ctx = await testContext(dialect, { env: { ENQUETE_BODY_LIMIT: '4096' } });
+    close = ctx.close;
+    app = await buildApp(ctx);
+  });
+  afterAll(async () => {
+    await app.close();
+    await close();
+  });
+
+  it('answers the health check', async () => {
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('answers unknown routes with the error shape', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/v1/nothing?x=1' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: 'no route for GET /api/v1/nothing' } });
+  });
+
+  it('refuses API calls without credentials', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/v1/users' });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.code).toBe('AUTH_REQUIRED');
+  });
+
+  it('refuses oversized bodies without a stack', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/session',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(10_000) }),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error.code).toBe('BODY_TOO_LARGE');
+    expect(res.body).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('refuses malformed JSON with a clear code', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/session',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"email": ',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('BODY_INVALID');
+  });
+});
