@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { apiKeyCommands } from './apikey.ts';
+import { demoCommand } from './demo.ts';
+import { exportCommand } from './export.ts';
 import { migrateCommands } from './migrate.ts';
 import { serveCommand } from './serve.ts';
 import { userCommands } from './user.ts';
@@ -8,6 +10,8 @@ import { userCommands } from './user.ts';
 export function registerCommands(program: Command): void {
   serveCommand(program);
   migrateCommands(program);
+  exportCommand(program);
+  demoCommand(program);
   userCommands(program);
   apiKeyCommands(program);
 }
