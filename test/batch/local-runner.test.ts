@@ -1,0 +1,120 @@
+import type { SpawnOptions } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { buildCommand } from '../../src/batch/runners/command.ts';
+import { LocalRunner } from '../../src/batch/runners/local/local-runner.ts';
+import type { LogStream, RunSpec } from '../../src/batch/runners/runner.ts';
+import { alive, eventually, groupMembers } from './helpers/processes.ts';
+
+function spec(command: string[], env: Record<string, string> = {}): RunSpec {
+  return {
+    runId: 'run_1',
+    job: 'j',
+    attempt: 1,
+    date: '20260301',
+    image: null,
+    command,
+    env: { DATE: '20260301', ...env },
+    workdir: null,
+    cpu: null,
+    memory: null,
+  };
+}
+
+function collector() {
+  const lines: [LogStream | 'note', string][] = [];
+  return {
+    lines,
+    io: (signal = new AbortController().signal) => ({
+      onLine: (s: LogStream, t: string) => lines.push([s, t]),
+      onNote: (t: string) => lines.push(['note', t]),
+      signal,
+    }),
+  };
+}
+
+describe('local runner', () => {
+  it('passes DATE and {date}, appends args, and captures both streams line by line', async () => {
+    const c = collector();
+    const command = buildCommand(
+      { cmd: 'echo "date=$DATE {date}"; printf "a\\r\\nb" >&2; echo', args: ['x {date}'] },
+      '20260301',
+    );
+    expect(command).toEqual([
+      '/bin/sh',
+      '-c',
+      `echo "date=$DATE 20260301"; printf "a\\r\\nb" >&2; echo 'x 20260301'`,
+    ]);
+    const outcome = await new LocalRunner().run(spec(command), c.io());
+    expect(outcome).toEqual({ exitCode: 0, error: null, retryable: true });
+    expect(c.lines.filter(([s]) => s === 'stdout')).toEqual([
+      ['stdout', 'date=20260301 20260301'],
+      ['stdout', 'x 20260301'],
+    ]);
+    expect(c.lines.filter(([s]) => s === 'stderr')).toEqual([
+      ['stderr', 'a'],
+      ['stderr', 'b'],
+    ]);
+    expect(c.lines[0]?.[1]).toMatch(/^started process \d+ \(local runner\)$/);
+  });
+
+  it('reports the exit code', async () => {
+    const outcome = await new LocalRunner().run(spec(['/bin/sh', '-c', 'exit 3']), collector().io());
+    expect(outcome).toEqual({ exitCode: 3, error: null, retryable: true });
+  });
+
+  it('runs a list command without a shell and appends args', async () => {
+    const c = collector();
+    const command = buildCommand({ cmd: ['printf', '%s|%s\\n'], args: ['{date}', "it's"] }, '20260301');
+    const outcome = await new LocalRunner().run(spec(command), c.io());
+    expect(outcome.exitCode).toBe(0);
+    expect(c.lines.filter(([s]) => s === 'stdout')).toEqual([['stdout', "20260301|it's"]]);
+  });
+
+  it("gives a job only its env and a few basics, never the server's secrets", async () => {
+    const c = collector();
+    const runner = new LocalRunner({
+      baseEnv: { PATH: process.env['PATH'], DATABASE_URL: 'postgres://server-secret', HOME: '/home/x' },
+    });
+    await runner.run(spec(['/usr/bin/env'], { JOB_VAR: 'v' }), c.io());
+    const vars = c.lines
+      .filter(([s]) => s === 'stdout')
+      .map(([, t]) => t.split('=')[0])
+      .sort();
+    expect(vars).toEqual(['DATE', 'HOME', 'JOB_VAR', 'PATH']);
+  });
+
+  it('answers a missing command with a non-retryable error', async () => {
+    const outcome = await new LocalRunner().run(spec(['/nonexistent/command']), collector().io());
+    expect(outcome.exitCode).toBeNull();
+    expect(outcome.retryable).toBe(false);
+    expect(outcome.error).toContain('ENOENT');
+  });
+
+  it('kills the whole process group when stopped', async () => {
+    let leader = 0;
+    const runner = new LocalRunner({
+      killGraceMs: 500,
+      spawn: (command: string, args: readonly string[], options: SpawnOptions) => {
+        const child = spawn(command, args, options);
+        leader = child.pid ?? 0;
+        return child;
+      },
+    });
+    const abort = new AbortController();
+    const c = collector();
+    const done = runner.run(
+      spec(buildCommand({ cmd: "sh -c 'sleep 300 & sleep 300'", args: [] }, 'x')),
+      c.io(abort.signal),
+    );
+    const sleeps = await eventually(() => {
+      const members = groupMembers(leader).filter((p) => p.comm === 'sleep');
+      return members.length === 2 ? members : undefined;
+    });
+    abort.abort('cancel');
+    const outcome = await done;
+    expect(outcome.error).toBe('stopped by SIGTERM');
+    for (const p of sleeps) await eventually(() => (alive(p.pid) ? undefined : true));
+    expect(groupMembers(leader)).toEqual([]);
+  });
+});
