@@ -8,6 +8,7 @@ import { exportRoutes } from './routes/export.ts';
 import { respondRoutes } from './routes/respond.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { userRoutes } from './routes/users.ts';
+import { webRoutes } from './routes/web.ts';
 
 /**
  * The Fastify application, without `listen`: tests drive it through `app.inject()`.
@@ -33,5 +34,6 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
   auditRoutes(app, ctx);
   exportRoutes(app, ctx);
   respondRoutes(app, ctx);
+  webRoutes(app, ctx);
   return app;
 }
