@@ -28,7 +28,10 @@ export function exportCommand(program: Command): void {
           const { responses } = ctx;
           const input = { surveyId: opts.survey, labels: opts.labels, includeInProgress: opts.inProgress };
           if (opts.out === '-') {
-            await responses.exportCsv(input, process.stdout);
+            // A reader that stops early (`| head`) is not an error.
+            await responses.exportCsv(input, process.stdout).catch((error: unknown) => {
+              if ((error as { code?: string }).code !== 'EPIPE') throw error;
+            });
             return;
           }
           // Written aside and renamed, so FILE is either the whole export or untouched.
