@@ -6,12 +6,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { dialects, throwawayPgUrl } from '../helpers/db.ts';
 
-/** The reference data, read independently of the demo code. */
-const reference = parse(readFileSync('/work/shared/data/bfi/bfi.csv'), { columns: true }) as Record<
+/** The reference data in ../shared/data beside the repository, read independently of the demo code. */
+const shared = new URL('../../../shared/data/bfi/', import.meta.url);
+const reference = parse(readFileSync(new URL('bfi.csv', shared)), { columns: true }) as Record<
   string,
   string
 >[];
-const codeLabels = parse(readFileSync('/work/shared/data/bfi/bfi-codes.csv'), { columns: true }) as {
+const codeLabels = parse(readFileSync(new URL('bfi-codes.csv', shared)), { columns: true }) as {
   variable: string;
   code: string;
   label: string;
