@@ -42,3 +42,17 @@ export async function eventually<T>(check: () => T | undefined, tries = 400, eve
   }
   throw new Error('condition not met in time');
 }
+
+/** Polls an async check until it returns a value (not undefined). */
+export async function eventuallyAsync<T>(
+  check: () => Promise<T | undefined>,
+  tries = 400,
+  everyMs = 25,
+): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = await check();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error('condition not met in time');
+}
