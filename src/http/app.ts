@@ -1,6 +1,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import packageJson from '../../package.json' with { type: 'json' };
 import type { Context } from '../context.ts';
 import { installErrorHandler } from './errors.ts';
+import { registerOpenApi } from './openapi.ts';
 import { registerAuthentication } from './plugins/authenticate.ts';
 import { apiKeyRoutes } from './routes/apikeys.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -9,6 +11,8 @@ import { respondRoutes } from './routes/respond.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { userRoutes } from './routes/users.ts';
 import { webRoutes } from './routes/web.ts';
+
+const { version } = packageJson;
 
 /**
  * The Fastify application, without `listen`: tests drive it through `app.inject()`.
@@ -26,6 +30,7 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
     trustProxy: true,
   });
   installErrorHandler(app);
+  await registerOpenApi(app, version);
   await registerAuthentication(app, ctx);
   app.get('/healthz', async () => ({ status: 'ok' }));
   sessionRoutes(app, ctx);

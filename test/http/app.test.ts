@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.ts';
-import { dialects } from '../helpers/db.ts';
 import { testContext } from '../helpers/context.ts';
+import { dialects } from '../helpers/db.ts';
 
 describe.each(dialects())('the HTTP app on %s', (dialect) => {
   let app: FastifyInstance;
@@ -27,7 +27,21 @@ describe.each(dialects())('the HTTP app on %s', (dialect) => {
   it('answers unknown routes with the error shape', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/v1/nothing?x=1' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: 'no route for GET /api/v1/nothing' } });
+    expect(res.json()).toEqual({
+      error: { code: 'ROUTE_NOT_FOUND', message: 'no route for GET /api/v1/nothing' },
+    });
+  });
+
+  it('publishes the OpenAPI document', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/docs' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/session', '/api/v1/users', '/api/v1/respond/{token}/complete']),
+    );
+    expect(doc.paths['/api/v1/users'].get.security).toEqual([{ bearer: [] }, { session: [] }]);
+    expect(doc.paths['/api/v1/respond/{token}'].get.security).toBeUndefined();
   });
 
   it('refuses API calls without credentials', async () => {
