@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/index.ts';
@@ -56,9 +56,7 @@ export interface TestServer {
  * await server.close();
  */
 export async function startServer(dialect: Dialect = 'sqlite'): Promise<TestServer> {
-  if (!existsSync(join(defaultWebDist, 'respond.html'))) {
-    throw new Error(`the web pages are not built (${defaultWebDist}): run npm run build:web`);
-  }
+  assertWebBuildFresh();
   const dataDir = await mkdtemp(join(tmpdir(), 'enquete-browser-'));
   const config = loadConfig({ ENQUETE_DATA_DIR: dataDir, ENQUETE_LOG_LEVEL: 'silent' }, dataDir);
   const db = await testDb(dialect);
@@ -123,4 +121,24 @@ export async function signIn(server: TestServer, who: { email: string; password:
   const cookie = res.headers.getSetCookie().find((c) => c.startsWith('enquete_session='));
   if (!cookie) throw new Error('sign-in set no enquete_session cookie');
   return cookie.split(';')[0]!;
+}
+
+/**
+ * Refuses to test a missing or stale build: the pages in web/dist must be newer than every source
+ * file of web/. (Building here would race when several test files start at once.)
+ */
+export function assertWebBuildFresh(): void {
+  const built = join(defaultWebDist, 'respond.html');
+  if (!existsSync(built)) throw new Error(`the web pages are not built (${built}): run npm run build:web`);
+  const builtAt = statSync(built).mtimeMs;
+  const webDir = dirname(defaultWebDist);
+  const newer = readdirSync(webDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && !join(e.parentPath, e.name).startsWith(defaultWebDist))
+    .map((e) => join(e.parentPath, e.name))
+    .filter((file) => statSync(file).mtimeMs > builtAt);
+  if (newer.length > 0) {
+    throw new Error(
+      `the web build is older than ${newer[0]}${newer.length > 1 ? ` and ${newer.length - 1} more` : ''}: run npm run build:web`,
+    );
+  }
 }
