@@ -47,6 +47,8 @@ export type PauseTarget = { job: string } | { all: true };
 /** The batch launcher: jobs, runs, scheduler, pause, backfill. See {@link createBatchService}. */
 export interface BatchService {
   listJobs(): Promise<JobView[]>;
+  /** One job with its state; BATCH_JOB_NOT_FOUND when no job has that name. */
+  job(name: string): Promise<JobView>;
   /** The job declared with this endpoint (e.g. `/ibis/update_answer`); BATCH_JOB_NOT_FOUND otherwise. */
   jobForEndpoint(endpoint: string): JobDefinition;
   /** Queues a run and returns at once; without a date, today in the job's time zone. */
@@ -54,12 +56,15 @@ export interface BatchService {
     job: string,
     opts?: { date?: string; trigger?: Exclude<RunTrigger, 'schedule'> },
   ): Promise<RunView>;
-  run(runId: string): Promise<RunView>;
+  /** A run; with `job`, BATCH_RUN_NOT_FOUND unless the run belongs to that job. */
+  run(runId: string, job?: string): Promise<RunView>;
   runs(job?: string, opts?: { limit?: number }): Promise<RunView[]>;
-  logs(runId: string, opts?: { after?: number; limit?: number }): Promise<LogLine[]>;
+  /** Log lines after sequence number `after`; with `job`, only a run of that job. */
+  logs(runId: string, opts?: { job?: string; after?: number; limit?: number }): Promise<LogLine[]>;
   pause(target: PauseTarget, reason?: string): Promise<void>;
   resume(target: PauseTarget): Promise<void>;
-  cancel(runId: string): Promise<RunView>;
+  /** Cancels a queued or running run; with `job`, only a run of that job. */
+  cancel(runId: string, job?: string): Promise<RunView>;
   /** One queued run per day from `from` to `to`, in order; they run one at a time. */
   backfill(job: string, from: string, to: string): Promise<RunView[]>;
   /** One scheduler tick then one dispatch pass (the loop does this every `tickMs`). */
@@ -193,6 +198,12 @@ class BatchServiceImpl implements BatchService {
     });
   }
 
+  async job(name: string): Promise<JobView> {
+    this.#job(name);
+    const views = await this.listJobs();
+    return views.find((j) => j.name === name)!;
+  }
+
   jobForEndpoint(endpoint: string): JobDefinition {
     const job = this.#resolved.jobs.find((j) => j.endpoint === endpoint);
     if (!job) throw batchError('BATCH_JOB_NOT_FOUND', `no job is declared with the endpoint ${endpoint}`);
@@ -242,9 +253,11 @@ class BatchServiceImpl implements BatchService {
     };
   }
 
-  async run(runId: string): Promise<RunView> {
+  async run(runId: string, job?: string): Promise<RunView> {
     const row = await this.#store.getRun(runId);
-    if (!row) throw batchError('BATCH_RUN_NOT_FOUND', `no run ${runId}`);
+    if (!row || (job !== undefined && row.job !== job)) {
+      throw batchError('BATCH_RUN_NOT_FOUND', job ? `no run ${runId} of ${job}` : `no run ${runId}`);
+    }
     return runView(row);
   }
 
@@ -254,8 +267,8 @@ class BatchServiceImpl implements BatchService {
     return (await this.#store.listRuns(job, limit)).map(runView);
   }
 
-  async logs(runId: string, opts: { after?: number; limit?: number } = {}): Promise<LogLine[]> {
-    await this.run(runId);
+  async logs(runId: string, opts: { job?: string; after?: number; limit?: number } = {}): Promise<LogLine[]> {
+    await this.run(runId, opts.job);
     const limit = Math.min(Math.max(opts.limit ?? 1000, 1), 10_000);
     return (await this.#store.logs(runId, opts.after ?? 0, limit)).map(logLine);
   }
@@ -274,9 +287,8 @@ class BatchServiceImpl implements BatchService {
     else this.#kick();
   }
 
-  async cancel(runId: string): Promise<RunView> {
-    const row = await this.#store.getRun(runId);
-    if (!row) throw batchError('BATCH_RUN_NOT_FOUND', `no run ${runId}`);
+  async cancel(runId: string, job?: string): Promise<RunView> {
+    await this.run(runId, job);
     const at = isoNow(this.#clock);
     const ok = await this.#store.finish(runId, ['queued', 'running'], {
       status: 'cancelled',

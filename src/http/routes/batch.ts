@@ -1,0 +1,118 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { BatchService } from '../../batch/index.ts';
+import { requireRole } from '../guards.ts';
+import { parse } from '../validate.ts';
+
+const dateQuery = z.object({ date: z.string().max(20).optional() });
+const nameParams = z.object({ name: z.string().min(1).max(200) });
+const runParams = z.object({ name: z.string().min(1).max(200), runId: z.string().min(1).max(100) });
+const runsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() });
+const logsQuery = z.object({
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+const runBody = z.strictObject({ date: z.string().max(20).optional() }).nullish();
+const backfillBody = z.strictObject({ from: z.string().max(20), to: z.string().max(20) });
+const pauseBody = z.strictObject({ reason: z.string().max(500).optional() }).nullish();
+
+/**
+ * The batch launcher over HTTP: the original system's `POST /batch/<endpoint>?date=YYYYMMDD`
+ * and the JSON API under /api/v1/jobs. Admins and researchers only.
+ *
+ * @example
+ * batchRoutes(app, { batch });
+ */
+export function batchRoutes(app: FastifyInstance, deps: { batch: BatchService }): void {
+  const { batch } = deps;
+  const staff = ['admin', 'researcher'] as const;
+
+  app.post('/batch/*', async (request, reply) => {
+    requireRole(request, ...staff);
+    const endpoint = `/${(request.params as { '*': string })['*']}`.replace(/\/+$/, '');
+    const { date } = parse(dateQuery, request.query, 'query');
+    const job = batch.jobForEndpoint(endpoint);
+    const run = await batch.startRun(job.name, { date, trigger: 'api' });
+    return reply.status(202).send({ runId: run.id, date: run.date });
+  });
+
+  app.get('/api/v1/jobs', async (request) => {
+    requireRole(request, ...staff);
+    return { jobs: await batch.listJobs() };
+  });
+
+  app.post('/api/v1/jobs/pause', async (request, reply) => {
+    requireRole(request, ...staff);
+    const body = parse(pauseBody, request.body);
+    await batch.pause({ all: true }, body?.reason);
+    return reply.status(204).send();
+  });
+
+  app.post('/api/v1/jobs/resume', async (request, reply) => {
+    requireRole(request, ...staff);
+    await batch.resume({ all: true });
+    return reply.status(204).send();
+  });
+
+  app.get('/api/v1/jobs/:name', async (request) => {
+    requireRole(request, ...staff);
+    const { name } = parse(nameParams, request.params, 'params');
+    return { job: await batch.job(name) };
+  });
+
+  app.get('/api/v1/jobs/:name/runs', async (request) => {
+    requireRole(request, ...staff);
+    const { name } = parse(nameParams, request.params, 'params');
+    const { limit } = parse(runsQuery, request.query, 'query');
+    return { runs: await batch.runs(name, { limit }) };
+  });
+
+  app.post('/api/v1/jobs/:name/runs', async (request, reply) => {
+    requireRole(request, ...staff);
+    const { name } = parse(nameParams, request.params, 'params');
+    const body = parse(runBody, request.body);
+    const run = await batch.startRun(name, { date: body?.date, trigger: 'manual' });
+    return reply.status(202).send({ run });
+  });
+
+  app.post('/api/v1/jobs/:name/backfill', async (request, reply) => {
+    requireRole(request, ...staff);
+    const { name } = parse(nameParams, request.params, 'params');
+    const body = parse(backfillBody, request.body);
+    return reply.status(202).send({ runs: await batch.backfill(name, body.from, body.to) });
+  });
+
+  app.post('/api/v1/jobs/:name/pause', async (request, reply) => {
+    requireRole(request, ...staff);
+    const { name } = parse(nameParams, request.params, 'params');
+    const body = parse(pauseBody, request.body);
+    await batch.pause({ job: name }, body?.reason);
+    return reply.status(204).send();
+  });
+
+  app.post('/api/v1/jobs/:name/resume', async (request, reply) => {
+    requireRole(request, ...staff);
+    const { name } = parse(nameParams, request.params, 'params');
+    await batch.resume({ job: name });
+    return reply.status(204).send();
+  });
+
+  app.get('/api/v1/jobs/:name/runs/:runId', async (request) => {
+    requireRole(request, ...staff);
+    const { name, runId } = parse(runParams, request.params, 'params');
+    return { run: await batch.run(runId, name) };
+  });
+
+  app.get('/api/v1/jobs/:name/runs/:runId/logs', async (request) => {
+    requireRole(request, ...staff);
+    const { name, runId } = parse(runParams, request.params, 'params');
+    const { after, limit } = parse(logsQuery, request.query, 'query');
+    return { logs: await batch.logs(runId, { job: name, after, limit }) };
+  });
+
+  app.post('/api/v1/jobs/:name/runs/:runId/cancel', async (request) => {
+    requireRole(request, ...staff);
+    const { name, runId } = parse(runParams, request.params, 'params');
+    return { run: await batch.cancel(runId, name) };
+  });
+}

@@ -1,0 +1,204 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Role } from '../../src/auth/index.ts';
+import { parseJobsFile } from '../../src/batch/jobs-file.ts';
+import { type BatchService, createBatchService } from '../../src/batch/service.ts';
+import type { Db } from '../../src/db/index.ts';
+import { installErrorHandler } from '../../src/http/errors.ts';
+import { batchRoutes } from '../../src/http/routes/batch.ts';
+import { sequentialIds, TestClock } from '../../src/kernel/index.ts';
+import { dialects, testDb } from '../helpers/db.ts';
+
+const secret = 'xoxb-very-secret';
+
+describe.each(dialects())('batch routes on %s', (dialect) => {
+  let db: Db;
+  let batch: BatchService;
+  let app: FastifyInstance;
+
+  beforeEach(async () => {
+    db = await testDb(dialect);
+    // 02:00 UTC on 1 March is still 28 February in New York.
+    const clock = new TestClock('2026-03-01T02:00:00.000Z');
+    const jobs = parseJobsFile(`
+- endpoint: /ibis/update_answer
+  cmd: 'echo "DATE=$DATE key=$BQ_KEY"'
+  env: { BQ_KEY: '\${BQ_KEY}' }
+  timezone: America/New_York
+  retryable: true
+- name: sleepy
+  cmd: 'sleep 300'
+`);
+    batch = createBatchService({ db, clock, ids: sequentialIds(), jobs, env: { BQ_KEY: secret } });
+    app = Fastify();
+    installErrorHandler(app);
+    app.decorateRequest('principal', null);
+    app.addHook('onRequest', async (request) => {
+      const role = request.headers['x-test-role'] as Role | undefined;
+      request.principal = role ? { kind: 'user', id: 'us_1', label: 'tester', role, client: null } : null;
+    });
+    batchRoutes(app, { batch });
+    await app.ready();
+  });
+  afterEach(async () => {
+    await app.close();
+    await batch.stop();
+    await db.close();
+  });
+
+  const as = (role: Role | null) => (role ? { 'x-test-role': role } : {});
+
+  it('POST /batch/<endpoint>?date= answers 202 with the run id; the command gets DATE', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/batch/ibis/update_answer?date=20250105',
+      headers: as('researcher'),
+    });
+    expect(res.statusCode).toBe(202);
+    const { runId } = res.json() as { runId: string };
+    expect(res.json()).toEqual({ runId, date: '20250105' });
+    await batch.idle();
+    const run = await batch.run(runId);
+    expect(run).toMatchObject({ job: 'ibis-update_answer', trigger: 'api', status: 'succeeded' });
+    const logs = await app.inject({
+      url: `/api/v1/jobs/ibis-update_answer/runs/${runId}/logs`,
+      headers: as('admin'),
+    });
+    expect(logs.statusCode).toBe(200);
+    const lines = (logs.json() as { logs: { stream: string; text: string }[] }).logs;
+    expect(lines.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual(['DATE=20250105 key=***']);
+    expect(logs.body).not.toContain(secret);
+  });
+
+  it('without a date, runs for today in the job time zone', async () => {
+    const res = await app.inject({ method: 'POST', url: '/batch/ibis/update_answer', headers: as('admin') });
+    expect(res.statusCode).toBe(202);
+    expect((res.json() as { date: string }).date).toBe('20260228');
+    await batch.idle();
+  });
+
+  it('refuses bad dates, unknown endpoints and callers without the role', async () => {
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/batch/ibis/update_answer?date=2026-03-01',
+      headers: as('admin'),
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toEqual({
+      error: {
+        code: 'BATCH_DATE_INVALID',
+        message: 'date must be a calendar day as YYYYMMDD, got "2026-03-01"',
+      },
+    });
+    const unknown = await app.inject({ method: 'POST', url: '/batch/ibis/nothing', headers: as('admin') });
+    expect(unknown.statusCode).toBe(404);
+    expect((unknown.json() as { error: { code: string } }).error.code).toBe('BATCH_JOB_NOT_FOUND');
+    const anonymous = await app.inject({ method: 'POST', url: '/batch/ibis/update_answer' });
+    expect(anonymous.statusCode).toBe(401);
+    const client = await app.inject({
+      method: 'POST',
+      url: '/batch/ibis/update_answer',
+      headers: as('client'),
+    });
+    expect(client.statusCode).toBe(403);
+    const portal = await app.inject({ url: '/api/v1/jobs', headers: as('portal') });
+    expect(portal.statusCode).toBe(403);
+    expect(await batch.runs()).toEqual([]);
+  });
+
+  it('lists jobs without secrets, pauses and resumes one job or all', async () => {
+    const list = await app.inject({ url: '/api/v1/jobs', headers: as('researcher') });
+    expect(list.statusCode).toBe(200);
+    expect(list.body).not.toContain(secret);
+    const jobs = (list.json() as { jobs: { name: string; envNames: string[]; paused: boolean }[] }).jobs;
+    expect(jobs.map((j) => [j.name, j.envNames, j.paused])).toEqual([
+      ['ibis-update_answer', ['BQ_KEY'], false],
+      ['sleepy', [], false],
+    ]);
+
+    const pause = await app.inject({
+      method: 'POST',
+      url: '/api/v1/jobs/pause',
+      headers: as('admin'),
+      payload: { reason: 'release' },
+    });
+    expect(pause.statusCode).toBe(204);
+    const one = await app.inject({ url: '/api/v1/jobs/sleepy', headers: as('admin') });
+    expect((one.json() as { job: object }).job).toMatchObject({
+      name: 'sleepy',
+      paused: true,
+      pausedBy: 'all',
+      pausedReason: 'release',
+    });
+    await app.inject({ method: 'POST', url: '/api/v1/jobs/resume', headers: as('admin') });
+    await app.inject({ method: 'POST', url: '/api/v1/jobs/sleepy/pause', headers: as('admin') });
+    const after = await app.inject({ url: '/api/v1/jobs/sleepy', headers: as('admin') });
+    expect((after.json() as { job: object }).job).toMatchObject({
+      paused: true,
+      pausedBy: 'job',
+      pausedReason: null,
+    });
+    await app.inject({ method: 'POST', url: '/api/v1/jobs/sleepy/resume', headers: as('admin') });
+    const resumed = await app.inject({ url: '/api/v1/jobs/sleepy', headers: as('admin') });
+    expect((resumed.json() as { job: { paused: boolean } }).job.paused).toBe(false);
+    const missing = await app.inject({ url: '/api/v1/jobs/nope', headers: as('admin') });
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('runs, lists, cancels and backfills through /api/v1/jobs', async () => {
+    const start = await app.inject({
+      method: 'POST',
+      url: '/api/v1/jobs/sleepy/runs',
+      headers: as('admin'),
+      payload: { date: '20260210' },
+    });
+    expect(start.statusCode).toBe(202);
+    const { run } = start.json() as { run: { id: string; date: string; trigger: string } };
+    expect(run).toMatchObject({ date: '20260210', trigger: 'manual' });
+
+    const wrongJob = await app.inject({
+      url: `/api/v1/jobs/ibis-update_answer/runs/${run.id}`,
+      headers: as('admin'),
+    });
+    expect(wrongJob.statusCode).toBe(404);
+    const cancel = await app.inject({
+      method: 'POST',
+      url: `/api/v1/jobs/sleepy/runs/${run.id}/cancel`,
+      headers: as('admin'),
+    });
+    expect(cancel.statusCode).toBe(200);
+    expect((cancel.json() as { run: { status: string } }).run.status).toBe('cancelled');
+    await batch.idle();
+    const again = await app.inject({
+      method: 'POST',
+      url: `/api/v1/jobs/sleepy/runs/${run.id}/cancel`,
+      headers: as('admin'),
+    });
+    expect(again.statusCode).toBe(409);
+
+    await batch.pause({ job: 'ibis-update_answer' });
+    const backfill = await app.inject({
+      method: 'POST',
+      url: '/api/v1/jobs/ibis-update_answer/backfill',
+      headers: as('researcher'),
+      payload: { from: '20260101', to: '20260103' },
+    });
+    expect(backfill.statusCode).toBe(202);
+    const runs = await app.inject({ url: '/api/v1/jobs/ibis-update_answer/runs', headers: as('admin') });
+    expect(
+      (runs.json() as { runs: { date: string; status: string }[] }).runs.map((r) => [r.date, r.status]),
+    ).toEqual([
+      ['20260103', 'queued'],
+      ['20260102', 'queued'],
+      ['20260101', 'queued'],
+    ]);
+    const reversed = await app.inject({
+      method: 'POST',
+      url: '/api/v1/jobs/ibis-update_answer/backfill',
+      headers: as('admin'),
+      payload: { from: '20260103', to: '20260101' },
+    });
+    expect(reversed.statusCode).toBe(400);
+    expect((reversed.json() as { error: { code: string } }).error.code).toBe('BATCH_RANGE_INVALID');
+  });
+});
