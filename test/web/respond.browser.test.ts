@@ -259,7 +259,7 @@ describe.each(dialects())('respondent page on %s', (dialect) => {
     await page.getByRole('button', { name: '完了' }).click();
     const alert = page.getByRole('alert').filter({ hasText: '回答をご確認ください' });
     await alert.waitFor();
-    expect(await alert.locator('li').allInnerTexts()).toEqual(['お名前: 氏名を確認してください']);
+    expect(await alert.locator('li').allTextContents()).toEqual(['お名前: 氏名を確認してください']);
     // Back on the refused question's page, with the server's message on the question.
     await expect.poll(() => page.getByRole('textbox', { name: /お名前/ }).isVisible()).toBe(true);
     expect(await page.locator('.sd-question').filter({ hasText: '氏名を確認してください' }).count()).toBe(1);
