@@ -19,6 +19,8 @@ export const batchErrors = {
   BATCH_RUN_FINISHED: 'conflict',
   /** The job's runner is not configured in this process. */
   BATCH_RUNNER_UNAVAILABLE: 'unavailable',
+  /** A run started from the CLI ended in failure (the CLI exits non-zero). */
+  BATCH_RUN_FAILED: 'internal',
   /** A notifier gave up delivering an event. */
   BATCH_NOTIFY_FAILED: 'unavailable',
 } as const satisfies Record<string, ErrorKind>;

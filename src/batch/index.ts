@@ -1,6 +1,6 @@
 export { backoffMs } from './backoff.ts';
 export { dateInZone, parseRunDate } from './dates.ts';
-export { type BatchErrorCode, batchErrors } from './errors.ts';
+export { type BatchErrorCode, batchError, batchErrors } from './errors.ts';
 export type { BatchLog } from './executor.ts';
 export {
   type CatchupPolicy,
@@ -19,6 +19,7 @@ export { Masker } from './masker.ts';
 export { createNotifiers } from './notifiers/create-notifiers.ts';
 export type { BatchEvent, Notifier } from './notifiers/notifier.ts';
 export { WebhookNotifier, type WebhookNotifierProps } from './notifiers/webhook-notifier.ts';
+export { builtinJobs, type OpenBatchProps, openBatchService } from './open.ts';
 export { buildCommand } from './runners/command.ts';
 export { LocalRunner, type LocalRunnerProps, type Spawner } from './runners/local/local-runner.ts';
 export type { LogStream, RunIo, Runner, RunOutcome, RunSpec } from './runners/runner.ts';

@@ -71,6 +71,14 @@ export interface BatchService {
   tick(): Promise<TickResult>;
   /** Resolves when no attempt runs in this process and no dispatch is pending. */
   idle(): Promise<void>;
+  /**
+   * Drives the given runs (in this process, or waiting for another) until each has ended, waits
+   * for a retry, or belongs to a paused job; `onProgress` sees every change. For the CLI.
+   */
+  settle(
+    runIds: string[],
+    opts?: { pollMs?: number; onProgress?: (runs: RunView[]) => void },
+  ): Promise<RunView[]>;
   /** Replaces the job list (SIGHUP, console); runs in progress go on. */
   reload(jobs: JobsFile): Promise<void>;
   start(): void;
@@ -310,6 +318,32 @@ class BatchServiceImpl implements BatchService {
   async idle(): Promise<void> {
     while (this.#active.size > 0 || this.#dispatching) {
       await Promise.allSettled([...this.#active, this.#dispatching]);
+    }
+  }
+
+  async settle(
+    runIds: string[],
+    opts: { pollMs?: number; onProgress?: (runs: RunView[]) => void } = {},
+  ): Promise<RunView[]> {
+    let last = '';
+    for (;;) {
+      this.#kick();
+      await this.idle();
+      const runs = await Promise.all(runIds.map((id) => this.run(id)));
+      const key = JSON.stringify(runs.map((r) => [r.status, r.attempt]));
+      if (key !== last) opts.onProgress?.(runs);
+      last = key;
+      const states = await this.#store.jobStates();
+      const paused = new Set(states.filter((s) => s.paused === 1).map((s) => s.job));
+      const now = isoNow(this.#clock);
+      const settled = runs.every(
+        (r) =>
+          !['queued', 'running'].includes(r.status) ||
+          (r.status === 'queued' &&
+            (paused.has(ALL_JOBS) || paused.has(r.job) || (r.nextAttemptAt ?? '') > now)),
+      );
+      if (settled) return runs;
+      await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 250));
     }
   }
 

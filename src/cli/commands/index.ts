@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { apiKeyCommands } from './apikey.ts';
 import { demoCommand } from './demo.ts';
 import { exportCommand } from './export.ts';
+import { jobsCommands } from './jobs.ts';
 import { migrateCommands } from './migrate.ts';
 import { serveCommand } from './serve.ts';
 import { userCommands } from './user.ts';
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   demoCommand(program);
   userCommands(program);
   apiKeyCommands(program);
+  jobsCommands(program);
 }

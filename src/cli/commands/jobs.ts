@@ -1,0 +1,160 @@
+import type { Command } from 'commander';
+import { type BatchService, batchError, openBatchService, type RunView } from '../../batch/index.ts';
+import type { Context } from '../../context.ts';
+import { output, withContext } from '../context.ts';
+
+/** Runs `fn` with the batch service of this process, stopped (runs finished) before the database closes. */
+async function withBatch<T>(fn: (batch: BatchService) => Promise<T>): Promise<T> {
+  return withContext(async (ctx: Context) => {
+    const batch = openBatchService({
+      db: ctx.db,
+      clock: ctx.clock,
+      ids: ctx.ids,
+      log: ctx.log,
+      jobsPath: ctx.config.jobsPath,
+      env: process.env,
+    });
+    try {
+      return await fn(batch);
+    } finally {
+      await batch.stop();
+    }
+  });
+}
+
+function runLine(r: RunView): string {
+  const exit = r.exitCode === null ? '' : ` exit ${r.exitCode}`;
+  const retry = r.status === 'queued' && r.attempt > 0 ? ` (retry at ${r.nextAttemptAt})` : '';
+  const error = r.error && r.status !== 'succeeded' ? ` — ${r.error}` : '';
+  return `${r.id}  ${r.job}  ${r.date}  ${r.trigger}  ${r.status}  attempt ${r.attempt}/${r.maxAttempts}${exit}${retry}${error}`;
+}
+
+function failIfFailed(runs: RunView[]): void {
+  const failed = runs.filter((r) => r.status === 'failed');
+  if (failed.length > 0) {
+    throw batchError(
+      'BATCH_RUN_FAILED',
+      `${failed.length} of ${runs.length} runs failed: ${failed.map((r) => r.id).join(', ')}`,
+    );
+  }
+}
+
+/** `enquete jobs list | run | backfill | pause | resume | runs | logs`. */
+export function jobsCommands(program: Command): void {
+  const jobs = program
+    .command('jobs')
+    .description('the batch launcher: jobs from jobs.yaml, their runs and logs');
+
+  jobs
+    .command('list')
+    .description('every job with its schedule, next and last run, paused or not')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withBatch(async (batch) => {
+        const list = await batch.listJobs();
+        output(opts.json, { jobs: list }, () =>
+          list.length === 0
+            ? 'no jobs (set ENQUETE_JOBS or add ./jobs.yaml)'
+            : list
+                .map((j) => {
+                  const schedule = j.schedule ? `${j.schedule} ${j.timezone}` : 'on demand';
+                  const last = j.lastRun ? `${j.lastRun.status} ${j.lastRun.date}` : 'never run';
+                  const paused = j.paused ? `  PAUSED${j.pausedReason ? ` (${j.pausedReason})` : ''}` : '';
+                  return `${j.name}  ${j.endpoint}  ${schedule}  next ${j.nextRunAt ?? '-'}  last ${last}${paused}`;
+                })
+                .join('\n'),
+        );
+      });
+    });
+
+  jobs
+    .command('run <name>')
+    .description('run a job now, in this process, and wait for its first attempt')
+    .option('--date <YYYYMMDD>', "the run's date (default: today in the job's time zone)")
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { date?: string; json?: boolean }) => {
+      await withBatch(async (batch) => {
+        const started = await batch.startRun(name, { date: opts.date, trigger: 'manual' });
+        const [run] = await batch.settle([started.id]);
+        output(opts.json, { run }, () => runLine(run!));
+        failIfFailed([run!]);
+      });
+    });
+
+  jobs
+    .command('backfill <name>')
+    .description('one run per day from --from to --to, in order, one at a time')
+    .requiredOption('--from <YYYYMMDD>', 'first day')
+    .requiredOption('--to <YYYYMMDD>', 'last day (included)')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { from: string; to: string; json?: boolean }) => {
+      await withBatch(async (batch) => {
+        const queued = await batch.backfill(name, opts.from, opts.to);
+        const runs = await batch.settle(
+          queued.map((r) => r.id),
+          {
+            onProgress: (now) => {
+              if (opts.json) return;
+              const done = now.filter((r) => !['queued', 'running'].includes(r.status)).length;
+              const running = now.find((r) => r.status === 'running');
+              process.stderr.write(
+                `${done}/${now.length} done${running ? `, running ${running.date}` : ''}\n`,
+              );
+            },
+          },
+        );
+        output(opts.json, { runs }, () => runs.map(runLine).join('\n'));
+        failIfFailed(runs);
+      });
+    });
+
+  jobs
+    .command('pause [name]')
+    .description('pause one job, or every job with --all')
+    .option('--all', 'pause every job')
+    .option('--reason <text>', 'shown in the console and the job list')
+    .action(async (name: string | undefined, opts: { all?: boolean; reason?: string }, cmd: Command) => {
+      if (!name === !opts.all) cmd.error('give a job name or --all');
+      await withBatch(async (batch) => {
+        await batch.pause(opts.all ? { all: true } : { job: name! }, opts.reason);
+        process.stdout.write(`paused ${opts.all ? 'every job' : name}\n`);
+      });
+    });
+
+  jobs
+    .command('resume [name]')
+    .description('resume one job, or every job with --all; missed runs follow the catch-up policy')
+    .option('--all', 'resume every job')
+    .action(async (name: string | undefined, opts: { all?: boolean }, cmd: Command) => {
+      if (!name === !opts.all) cmd.error('give a job name or --all');
+      await withBatch(async (batch) => {
+        await batch.resume(opts.all ? { all: true } : { job: name! });
+        process.stdout.write(`resumed ${opts.all ? 'every job' : name}\n`);
+      });
+    });
+
+  jobs
+    .command('runs [name]')
+    .description('recent runs, newest first')
+    .option('--limit <n>', 'how many', '50')
+    .option('--json', 'print JSON')
+    .action(async (name: string | undefined, opts: { limit: string; json?: boolean }) => {
+      await withBatch(async (batch) => {
+        const runs = await batch.runs(name, { limit: Number.parseInt(opts.limit, 10) || 50 });
+        output(opts.json, { runs }, () => (runs.length === 0 ? 'no runs' : runs.map(runLine).join('\n')));
+      });
+    });
+
+  jobs
+    .command('logs <runId>')
+    .description("a run's log, kept by enquete")
+    .option('--json', 'print JSON')
+    .action(async (runId: string, opts: { json?: boolean }) => {
+      await withBatch(async (batch) => {
+        const logs = await batch.logs(runId, { limit: 10_000 });
+        output(opts.json, { logs }, () =>
+          logs.map((l) => `${l.at} ${l.stream.padEnd(6)} ${l.text}`).join('\n'),
+        );
+      });
+    });
+}
