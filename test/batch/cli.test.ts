@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { dialects, throwawayPgUrl } from '../helpers/db.ts';
+
+const jobsYaml = `
+- endpoint: /ibis/update_answer
+  image: 'ibis-container:latest'
+  cmd: 'echo "date $DATE key $BQ_KEY"; test "$DATE" != 20260102'
+  cpu: 256
+  memory: 512
+  env:
+    BQ_KEY: '\${CLI_TEST_KEY}'
+  retryable: false
+`;
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(['node', 'enquete', ...args]);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe.each(dialects())('enquete jobs on %s', (dialect) => {
+  let dir: string;
+  let drop: (() => Promise<void>) | undefined;
+  const saved = { ...process.env };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'enquete-cli-'));
+    writeFileSync(join(dir, 'jobs.yaml'), jobsYaml);
+    process.env['ENQUETE_DATA_DIR'] = join(dir, 'data');
+    process.env['ENQUETE_JOBS'] = join(dir, 'jobs.yaml');
+    process.env['CLI_TEST_KEY'] = 'k3y-from-env';
+    if (dialect === 'postgres') {
+      const pg = await throwawayPgUrl();
+      process.env['DATABASE_URL'] = pg.url;
+      drop = pg.drop;
+    } else {
+      delete process.env['DATABASE_URL'];
+    }
+  });
+  afterEach(async () => {
+    process.env = { ...saved };
+    await drop?.();
+    drop = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a job for a date, lists its runs and prints its log without the secret', async () => {
+    const run = await cli('jobs', 'run', 'ibis-update_answer', '--date', '20260101', '--json');
+    expect(run.code).toBe(0);
+    const { run: view } = JSON.parse(run.out) as { run: { id: string; status: string; date: string } };
+    expect(view).toMatchObject({ status: 'succeeded', date: '20260101' });
+
+    const logs = await cli('jobs', 'logs', view.id);
+    expect(logs.code).toBe(0);
+    expect(logs.out).toContain('stdout date 20260101 key ***');
+    expect(logs.out).not.toContain('k3y-from-env');
+
+    const list = await cli('jobs', 'list');
+    expect(list.out).toMatch(
+      /^ibis-update_answer {2}\/ibis\/update_answer {2}on demand {2}next - {2}last succeeded 20260101\n$/,
+    );
+  });
+
+  it('backfills in order and exits 1 when a day failed', async () => {
+    const r = await cli(
+      'jobs',
+      'backfill',
+      'ibis-update_answer',
+      '--from',
+      '20260101',
+      '--to',
+      '20260103',
+      '--json',
+    );
+    expect(r.code).toBe(1);
+    const runs = (JSON.parse(r.out) as { runs: { date: string; status: string; exitCode: number }[] }).runs;
+    expect(runs.map((x) => [x.date, x.status, x.exitCode])).toEqual([
+      ['20260101', 'succeeded', 0],
+      ['20260102', 'failed', 1],
+      ['20260103', 'succeeded', 0],
+    ]);
+    expect(r.err).toMatch(/^enquete: 1 of 3 runs failed: run_\w+ \[BATCH_RUN_FAILED\]\n$/m);
+  });
+
+  it('pauses and resumes, and answers bad input with one line and a non-zero code', async () => {
+    expect((await cli('jobs', 'pause', '--all', '--reason', 'upgrade')).out).toBe('paused every job\n');
+    expect((await cli('jobs', 'list')).out).toContain('PAUSED (upgrade)');
+    expect((await cli('jobs', 'resume', '--all')).out).toBe('resumed every job\n');
+    expect((await cli('jobs', 'list')).out).not.toContain('PAUSED');
+
+    const unknown = await cli('jobs', 'run', 'nope');
+    expect([unknown.code, unknown.err]).toEqual([3, 'enquete: no job named nope [BATCH_JOB_NOT_FOUND]\n']);
+    const badDate = await cli('jobs', 'run', 'ibis-update_answer', '--date', '2026-01-01');
+    expect(badDate.code).toBe(2);
+    expect(badDate.err).toContain('[BATCH_DATE_INVALID]');
+    expect((await cli('jobs', 'pause')).code).toBe(2);
+    expect((await cli('jobs', 'logs', 'run_nope')).code).toBe(3);
+  });
+});
