@@ -80,22 +80,24 @@ function collect(questions: CompiledQuestion[], data: Values, issues: Validation
 }
 
 /**
- * What SurveyJS does on completion with `clearInvisibleValues: 'onComplete'`: "other" texts
- * whose "other" is not chosen go, then each question in document order that is hidden at its
- * turn loses its value — so a value cleared earlier can hide (and clear) a later question.
+ * What SurveyJS does on completion with `clearInvisibleValues: 'onComplete'` (survey-core 3.0.0,
+ * `SurveyModel.clearUnusedValues`): "other" texts whose "other" is not chosen go, then every
+ * question hidden on the answers as given loses its value. Conditions are not re-run while values
+ * are cleared, so there is no cascade: a question whose `visibleIf` read a value cleared here
+ * keeps its own answer, exactly as the respondent saw it.
  */
-function clearInvisible(questions: CompiledQuestion[], values: Values): void {
-  for (const q of questions) {
-    if (!q.rules.otherOnly || !(q.comment in values)) continue;
+function clearInvisible(questions: CompiledQuestion[], visible: boolean[], values: Values): void {
+  questions.forEach((q, i) => {
+    if (!visible[i]) {
+      delete values[q.name];
+      delete values[q.comment];
+      return;
+    }
+    if (!q.rules.otherOnly || !(q.comment in values)) return;
     const value = values[q.name];
     const chosen = Array.isArray(value) ? value.includes('other') : value === 'other';
     if (!chosen) delete values[q.comment];
-  }
-  for (const q of questions) {
-    if (isVisible(q, values)) continue;
-    delete values[q.name];
-    delete values[q.comment];
-  }
+  });
 }
 
 /**
@@ -138,20 +140,22 @@ export function compileSurvey(input: {
     const issues: ValidationIssue[] = [];
     const completeness: ValidationIssue[] = [];
     const values = collect(questions, isPlainObject(data) ? data : {}, issues);
-    // Like SurveyJS, validation sees the answers as given; hidden values are cleared afterwards.
-    for (const q of questions) {
-      if (!isVisible(q, values)) continue;
+    // Like SurveyJS, visibility is decided once, on the answers as given; hidden values go after.
+    const visible = questions.map((q) => isVisible(q, values));
+    questions.forEach((q, i) => {
+      if (!visible[i]) return;
       const value = values[q.name];
       if (value !== undefined) {
         for (const issue of q.rules.checkValue(value, values)) issues.push({ question: q.name, ...issue });
       }
-      if (mode !== 'complete') continue;
-      const required = isEnabled(q, values) && (q.isRequired || q.requiredIf?.(values) === true);
+      // SurveyJS collects no errors for disabled (read-only) questions; their values are still checked.
+      if (mode !== 'complete' || !isEnabled(q, values)) return;
+      const required = q.isRequired || q.requiredIf?.(values) === true;
       for (const issue of q.rules.checkComplete(value, values, required)) {
         completeness.push({ question: q.name, ...issue });
       }
-    }
-    clearInvisible(questions, values);
+    });
+    clearInvisible(questions, visible, values);
     let screenedOut: ValidationResult['screenedOut'] = null;
     for (const [index, { rule, test }] of screenOut.entries()) {
       if (test?.(values)) {
