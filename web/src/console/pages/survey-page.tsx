@@ -155,7 +155,7 @@ function Definition({ survey }: { survey: SurveyDetail }) {
   let text = survey.draftSource;
   let heading = 'Draft definition';
   if (version !== null && doc.state === 'ready' && doc.value) {
-    text = JSON.stringify(doc.value.document, null, 2);
+    text = JSON.stringify(sourceForm(doc.value.document), null, 2);
     heading = `Definition of version ${version}`;
   }
   return (
@@ -165,6 +165,21 @@ function Definition({ survey }: { survey: SurveyDetail }) {
       <pre className="source">{text}</pre>
     </div>
   );
+}
+
+/**
+ * A version's document (`{surveyjs, screenOut, timezone, estimatedMinutes}`) in the form it is
+ * written: SurveyJS JSON with the enquete keys beside it at the top.
+ */
+function sourceForm(document: Record<string, unknown>): Record<string, unknown> {
+  const { surveyjs, screenOut, timezone, estimatedMinutes, ...other } = document;
+  if (typeof surveyjs !== 'object' || surveyjs === null) return document;
+  const form: Record<string, unknown> = { ...(surveyjs as Record<string, unknown>), ...other };
+  if (Array.isArray(screenOut) && screenOut.length > 0) form['screenOut'] = screenOut;
+  if (timezone !== undefined) form['timezone'] = timezone;
+  if (estimatedMinutes !== undefined && estimatedMinutes !== null)
+    form['estimatedMinutes'] = estimatedMinutes;
+  return form;
 }
 
 function formatTime(iso: string): string {
