@@ -5,6 +5,7 @@ import { exportCommand } from './export.ts';
 import { jobsCommands } from './jobs.ts';
 import { migrateCommands } from './migrate.ts';
 import { serveCommand } from './serve.ts';
+import { surveyCommands } from './survey.ts';
 import { userCommands } from './user.ts';
 
 /** Every CLI command, registered in one place. */
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   userCommands(program);
   apiKeyCommands(program);
   jobsCommands(program);
+  surveyCommands(program);
 }
