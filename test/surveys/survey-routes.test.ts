@@ -28,9 +28,12 @@ function fakeResponses(counts: Map<string, ResponseCounts>): ResponseService {
     load: unused,
     savePartial: unused,
     complete: unused,
+    importCompleted: unused,
+    exportCsvStream: unused,
+    exportCsv: unused,
     counts: async (id) => counts.get(id) ?? { in_progress: 0, completed: 0, screened_out: 0 },
     countsBySurvey: async () => counts,
-  } as ResponseService;
+  };
 }
 
 describe.each(dialects())('survey routes on %s', (dialect) => {
