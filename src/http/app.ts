@@ -9,6 +9,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { exportRoutes } from './routes/export.ts';
 import { respondRoutes } from './routes/respond.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { surveyRoutes } from './routes/surveys.ts';
 import { userRoutes } from './routes/users.ts';
 import { webRoutes } from './routes/web.ts';
 
@@ -37,6 +38,7 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
   userRoutes(app, ctx);
   apiKeyRoutes(app, ctx);
   auditRoutes(app, ctx);
+  surveyRoutes(app, ctx);
   exportRoutes(app, ctx);
   respondRoutes(app, ctx);
   webRoutes(app, ctx);
