@@ -145,6 +145,17 @@ export function checkObject(raw: Json): CheckResult {
   return { ok: true, document: { surveyjs, ...enquete }, codebook, title };
 }
 
+/**
+ * A stored (already checked) document split into SurveyJS JSON and the enquete keys, without
+ * checking it again.
+ */
+export function splitStored(raw: Json): SurveyDocument {
+  const enquete = splitEnqueteKeys(raw, []);
+  const surveyjs: Json = { ...raw };
+  for (const key of ENQUETE_KEYS) delete surveyjs[key];
+  return { surveyjs, ...enquete };
+}
+
 /** The stored form of a document: SurveyJS JSON with the enquete keys back at the top level. */
 export function documentToObject(document: SurveyDocument): Json {
   const out: Json = { ...document.surveyjs };

@@ -1,7 +1,13 @@
 import type { Selectable } from 'kysely';
 import type { Db, SurveysTable, SurveyVersionsTable } from '../db/index.ts';
 import { type Clock, type Ids, isoNow } from '../kernel/index.ts';
-import { type CheckResult, checkDefinition, checkObject, documentToObject } from './check-definition.ts';
+import {
+  type CheckResult,
+  checkDefinition,
+  checkObject,
+  documentToObject,
+  splitStored,
+} from './check-definition.ts';
 import { compileSurvey } from './compile.ts';
 import { isRecord, type Json, walkSurvey } from './elements.ts';
 import { surveyErrors } from './errors.ts';
@@ -12,7 +18,6 @@ import type {
   DefinitionError,
   SourceFormat,
   SurveyDetail,
-  SurveyDocument,
   SurveyService,
   SurveySummary,
   SurveyVersionInfo,
@@ -67,12 +72,6 @@ export function removedQuestions(previous: Json, next: Json, version: number): D
       place: q.place,
       message: `question "${q.name}" of published version ${version} (at ${q.place}) was removed; published questions must be kept so answers stay comparable`,
     }));
-}
-
-function splitDocument(object: Json): SurveyDocument {
-  const checked = checkObject(object);
-  if (!checked.ok) throw surveyErrors.definitionInvalid(checked.errors);
-  return checked.document;
 }
 
 /**
@@ -177,7 +176,7 @@ export function createSurveyService(deps: { db: Db; clock: Clock; ids: Ids }): S
     }
     return {
       ...versionInfo(found),
-      document: splitDocument(parseStored(found.definition)),
+      document: splitStored(parseStored(found.definition)),
       codebook: JSON.parse(found.codebook) as Codebook,
     };
   }
