@@ -35,6 +35,9 @@ export const CELL_TYPES = new Set([
   'rating',
 ]);
 
+/** Text input types whose min/max the validator checks as survey-core does. */
+const MIN_MAX_INPUTS = new Set(['number', 'range', 'date']);
+
 /** Question properties whose effect on answers the validator does not reproduce. */
 const UNSUPPORTED_KEYS = [
   'choicesByUrl',
@@ -169,6 +172,15 @@ function checkQuestion(json: Json, type: string, place: string, errors: Definiti
       errors.push({ place: `${place}.${key}`, message: `${key} is not supported by server-side validation` });
     }
   }
+  if (type === 'text' && (json['min'] !== undefined || json['max'] !== undefined)) {
+    const inputType = typeof json['inputType'] === 'string' ? json['inputType'] : 'text';
+    if (!MIN_MAX_INPUTS.has(inputType)) {
+      errors.push({
+        place: `${place}.inputType`,
+        message: `min and max are supported for number and date inputs only`,
+      });
+    }
+  }
   if (CHOICE_TYPES.has(type)) checkChoices(json, place, errors);
   if (type === 'rating' && json['rateValues'] !== undefined) {
     checkItems(json['rateValues'], `${place}.rateValues`, errors, { what: 'rate values', required: true });
@@ -223,6 +235,14 @@ export function checkElement(visit: ElementVisit, errors: DefinitionError[]): st
   if (type === 'panel') {
     if (!Array.isArray(json['elements']) || json['elements'].length === 0) {
       errors.push({ place: `${place}.elements`, message: 'a panel needs a non-empty list of elements' });
+    }
+    for (const key of ['isRequired', 'requiredIf']) {
+      if (json[key] !== undefined) {
+        errors.push({
+          place: `${place}.${key}`,
+          message: `${key} on a panel is not supported; set it on its questions`,
+        });
+      }
     }
     if (name === undefined) return null;
   }

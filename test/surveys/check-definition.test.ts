@@ -83,6 +83,21 @@ describe('checkDefinition', () => {
     ]);
   });
 
+  it('rejects what the server-side validator would not reproduce', () => {
+    expect(places(page({ type: 'text', name: 't', validators: [{ type: 'numeric' }] }))).toEqual([
+      'pages[0].elements[0].validators',
+    ]);
+    expect(places(page({ type: 'text', name: 't', inputType: 'time', max: '12:00' }))).toEqual([
+      'pages[0].elements[0].inputType',
+    ]);
+    expect(
+      places(page({ type: 'panel', isRequired: true, elements: [{ type: 'text', name: 'x' }] })),
+    ).toEqual(['pages[0].elements[0].isRequired']);
+    expect(
+      places({ ...page({ type: 'text', name: 'x' }), clearInvisibleValues: 'none', triggers: [] }),
+    ).toEqual(['triggers', 'clearInvisibleValues']);
+  });
+
   it('rejects duplicate choice values and values taken by other/none', () => {
     expect(
       errorsOf(
