@@ -50,6 +50,28 @@ create table batch_runs (
   finished_at text,
   next_attempt_at text,
 );
+create table member_attribute_types (
+  key text not null,
+  type text not null,
+  created_at text not null,
+  updated_at text not null,
+);
+create table member_attributes (
+  member_id text not null,
+  key text not null,
+  text_value text not null,
+  num_value double precision,
+);
+create table members (
+  id text not null,
+  external_id text not null,
+  email text,
+  name text,
+  attributes text not null,
+  opted_out_at text,
+  created_at text not null,
+  updated_at text not null,
+);
 create table responses (
   id text not null,
   survey_id text not null,
@@ -112,6 +134,12 @@ CREATE INDEX batch_runs_job_created ON batch_runs USING btree (job, created_at);
 CREATE UNIQUE INDEX batch_runs_job_scheduled ON batch_runs USING btree (job, scheduled_for);
 CREATE UNIQUE INDEX batch_runs_pkey ON batch_runs USING btree (id);
 CREATE INDEX batch_runs_status_next ON batch_runs USING btree (status, next_attempt_at);
+CREATE UNIQUE INDEX member_attribute_types_pkey ON member_attribute_types USING btree (key);
+CREATE INDEX member_attributes_key_num ON member_attributes USING btree (key, num_value);
+CREATE INDEX member_attributes_key_text ON member_attributes USING btree (key, text_value);
+CREATE UNIQUE INDEX member_attributes_pk ON member_attributes USING btree (member_id, key, text_value);
+CREATE UNIQUE INDEX members_external_id_key ON members USING btree (external_id);
+CREATE UNIQUE INDEX members_pkey ON members USING btree (id);
 CREATE UNIQUE INDEX responses_pkey ON responses USING btree (id);
 CREATE UNIQUE INDEX responses_survey_ref ON responses USING btree (survey_id, external_ref);
 CREATE INDEX responses_survey_status ON responses USING btree (survey_id, status);

@@ -7,6 +7,11 @@ CREATE TABLE "batch_runs" ("id" text primary key, "job" text not null, "date" te
 CREATE INDEX "batch_runs_job_created" on "batch_runs" ("job", "created_at");
 CREATE UNIQUE INDEX "batch_runs_job_scheduled" on "batch_runs" ("job", "scheduled_for");
 CREATE INDEX "batch_runs_status_next" on "batch_runs" ("status", "next_attempt_at");
+CREATE TABLE "member_attribute_types" ("key" text primary key, "type" text not null, "created_at" text not null, "updated_at" text not null);
+CREATE TABLE "member_attributes" ("member_id" text not null references "members" ("id") on delete cascade, "key" text not null, "text_value" text not null, "num_value" real, constraint "member_attributes_pk" primary key ("member_id", "key", "text_value")) without rowid;
+CREATE INDEX "member_attributes_key_num" on "member_attributes" ("key", "num_value");
+CREATE INDEX "member_attributes_key_text" on "member_attributes" ("key", "text_value");
+CREATE TABLE "members" ("id" text primary key, "external_id" text not null unique, "email" text, "name" text, "attributes" text not null, "opted_out_at" text, "created_at" text not null, "updated_at" text not null);
 CREATE TABLE "responses" ("id" text primary key, "survey_id" text not null references "surveys" ("id"), "version" integer not null, "token" text not null unique, "status" text not null, "data" text not null, "page" integer default 0 not null, "channel" text, "started_at" text not null, "updated_at" text not null, "completed_at" text, "external_ref" text);
 CREATE UNIQUE INDEX "responses_survey_ref" on "responses" ("survey_id", "external_ref");
 CREATE INDEX "responses_survey_status" on "responses" ("survey_id", "status");

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { EnqueteError } from '../kernel/index.ts';
 import { up0001 } from './migrations/0001-initial.ts';
 import { up0003 } from './migrations/0003-batch.ts';
+import { up0004 } from './migrations/0004-panel.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -70,6 +71,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial': { up: up0001(dialect) },
     '0003-batch': { up: up0003(dialect) },
+    '0004-panel': { up: up0004(dialect) },
   };
 }
 

@@ -19,6 +19,10 @@ export interface Database {
   batch_runs: BatchRunsTable;
   batch_run_logs: BatchRunLogsTable;
   batch_job_state: BatchJobStateTable;
+  // panel/
+  members: MembersTable;
+  member_attributes: MemberAttributesTable;
+  member_attribute_types: MemberAttributeTypesTable;
 }
 
 export interface UsersTable {
@@ -159,4 +163,36 @@ export interface BatchJobStateTable {
   next_due_at: string | null;
   /** The latest cron instant the scheduler has dealt with (fired or skipped by policy). */
   last_scheduled_for: string | null;
+}
+
+export interface MembersTable {
+  id: string;
+  /** The panel's own key for the member (the import's key column); unique. */
+  external_id: string;
+  email: string | null;
+  name: string | null;
+  /** JSON object of the member's attributes as imported text, keys sorted; typed on reading. */
+  attributes: string;
+  /** Set once by an opt-out and never cleared: segments exclude the member forever. */
+  opted_out_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The attribute index segments query: one row per value, one per element of a list. */
+export interface MemberAttributesTable {
+  member_id: string;
+  key: string;
+  /** The value as text (ISO dates compare correctly as text). */
+  text_value: string;
+  /** The value as a number when its text is one, else null. */
+  num_value: number | null;
+}
+
+/** The type of each attribute key, fixed by the import that first brought it. */
+export interface MemberAttributeTypesTable {
+  key: string;
+  type: 'number' | 'date' | 'text' | 'list';
+  created_at: string;
+  updated_at: string;
 }

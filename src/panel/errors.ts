@@ -1,0 +1,22 @@
+import { EnqueteError } from '../kernel/index.ts';
+
+/** The panel module's error catalogue. */
+export const panelErrors = {
+  memberNotFound: (externalId: string) =>
+    new EnqueteError('MEMBER_NOT_FOUND', 'not_found', `member ${JSON.stringify(externalId)} does not exist`),
+  /** A segment that does not parse or does not fit the attributes; `column` is 1-based. */
+  segmentInvalid: (column: number, message: string) =>
+    new EnqueteError('SEGMENT_INVALID', 'invalid', `column ${column}: ${message}`, {
+      details: { column, message },
+    }),
+  /** The file cannot be imported at all (no header, no key column, duplicate column names…). */
+  csvInvalid: (message: string) => new EnqueteError('MEMBERS_CSV_INVALID', 'invalid', message),
+  attributeTypeConflict: (key: string, declared: string, stored: string) =>
+    new EnqueteError(
+      'MEMBER_ATTRIBUTE_TYPE_CONFLICT',
+      'conflict',
+      `column ${key} is declared ${declared}, but the attribute ${key} is already ${stored}`,
+      { details: { key, declared, stored } },
+    ),
+  queryInvalid: (message: string) => new EnqueteError('MEMBER_QUERY_INVALID', 'invalid', message),
+};
