@@ -98,8 +98,16 @@ export function checkItems(
   const values: unknown[] = [];
   items.forEach((item, i) => {
     let value: unknown = item;
-    if (isRecord(item)) value = opts.keyOf ? opts.keyOf(item) : item['value'];
-    else if (typeof item === 'string' && item.includes('|') && !opts.keyOf) value = item.split('|')[0];
+    if (isRecord(item)) {
+      value = opts.keyOf ? opts.keyOf(item) : item['value'];
+      // survey-core clears answers of choices hidden by logic while it runs conditions, which
+      // cascades; the compiled validator does not reproduce that, so such choices are refused.
+      for (const key of ['visibleIf', 'enableIf']) {
+        if (!opts.keyOf && item[key] !== undefined) {
+          errors.push({ place: `${place}[${i}].${key}`, message: `${key} on a choice is not supported` });
+        }
+      }
+    } else if (typeof item === 'string' && item.includes('|') && !opts.keyOf) value = item.split('|')[0];
     if (
       (typeof value !== 'string' || value === '') &&
       (typeof value !== 'number' || !Number.isFinite(value))

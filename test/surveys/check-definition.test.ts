@@ -91,6 +91,12 @@ describe('checkDefinition', () => {
       'pages[0].elements[0].inputType',
     ]);
     expect(
+      places(page({ type: 'dropdown', name: 'd', choices: ['x', { value: 'y', visibleIf: '{d} empty' }] })),
+    ).toEqual(['pages[0].elements[0].choices[1].visibleIf']);
+    expect(
+      places(page({ type: 'radiogroup', name: 'r', choices: ['x'], choicesVisibleIf: '{item} = 1' })),
+    ).toEqual(['pages[0].elements[0].choicesVisibleIf']);
+    expect(
       places(page({ type: 'panel', isRequired: true, elements: [{ type: 'text', name: 'x' }] })),
     ).toEqual(['pages[0].elements[0].isRequired']);
     expect(
