@@ -52,16 +52,18 @@ export class Executor {
     return true;
   }
 
+  /** `claimed` is the run as the claim left it: running, its attempt counted. */
   async execute(claimed: RunRow, job: JobDefinition): Promise<void> {
     const { store, clock } = this.#p;
-    const attempt = claimed.attempt + 1;
+    const attempt = claimed.attempt;
     const masker = this.#p.masker();
     const log = new RunLog({
       store,
       clock,
       masker,
       runId: claimed.id,
-      lastSeq: await store.lastSeq(claimed.id),
+      // A first attempt has no lines yet; a retry continues the numbering.
+      lastSeq: attempt > 1 ? await store.lastSeq(claimed.id) : 0,
       maxLines: this.#p.maxLogLines,
       onWriteError: (error) => this.#p.log.error({ err: error, runId: claimed.id }, 'run log write failed'),
     });
@@ -158,7 +160,7 @@ export class Executor {
     if (stop === null && succeeded(outcome)) {
       await store.finish(run.id, ['running'], { status: 'succeeded', exitCode: 0, error: null, at });
       log.add('system', `succeeded on attempt ${attempt}`);
-      if ((await store.previousOutcome(job.name, run.id)) === 'failed') {
+      if (job.notify.length > 0 && (await store.previousOutcome(job.name, run.id)) === 'failed') {
         await this.#notify(job, { ...this.#event(run, attempt, at), kind: 'recovered', exitCode: 0 });
       }
       return;

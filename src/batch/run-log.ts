@@ -11,12 +11,14 @@ export interface RunLogProps {
   lastSeq: number;
   /** Lines kept per attempt; the rest is counted, not stored. */
   maxLines: number;
+  /** How long lines wait to be written together (a fast job's whole log is one insert). */
+  batchMs?: number;
   onWriteError: (error: unknown) => void;
 }
 
 /**
- * The run log kept by us: lines are masked, numbered and written in batches, one insert at a
- * time, so a chatty job costs few statements and lines keep their order.
+ * The run log kept by us: lines are masked, numbered and written in batches (every 250 ms or
+ * 500 lines), one insert at a time, so a chatty job costs few statements and lines keep their order.
  *
  * @example
  * const log = new RunLog({ store, clock, masker, runId, lastSeq: 0, maxLines: 100_000, onWriteError });
@@ -31,6 +33,7 @@ export class RunLog {
   #pending: LogRow[] = [];
   #writing: Promise<void> = Promise.resolve();
   #scheduled = false;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(props: RunLogProps) {
     this.#p = props;
@@ -50,7 +53,11 @@ export class RunLog {
       stream,
       text: this.#p.masker.mask(text),
     });
-    this.#schedule();
+    if (this.#pending.length >= 500) this.#schedule();
+    else if (!this.#timer) {
+      this.#timer = setTimeout(() => this.#schedule(), this.#p.batchMs ?? 250);
+      this.#timer.unref();
+    }
   }
 
   /** Writes what is pending; resolves when every line added so far is stored. */
@@ -65,6 +72,8 @@ export class RunLog {
   }
 
   #schedule(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     if (this.#scheduled) return;
     this.#scheduled = true;
     this.#writing = this.#writing.then(async () => {

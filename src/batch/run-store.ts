@@ -61,32 +61,56 @@ export class RunStore {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  /** Moves a job's cursor forward only: a slower scheduler process never moves it back. */
-  async advanceCursor(job: string, lastScheduledFor: string | null, nextDueAt: string | null): Promise<void> {
-    await this.#k
-      .updateTable('batch_job_state')
-      .set({ next_due_at: nextDueAt })
-      .where('job', '=', job)
-      .execute();
-    if (lastScheduledFor === null) return;
-    await this.#k
-      .updateTable('batch_job_state')
-      .set({ last_scheduled_for: lastScheduledFor })
-      .where('job', '=', job)
-      .where((eb) =>
-        eb.or([eb('last_scheduled_for', 'is', null), eb('last_scheduled_for', '<', lastScheduledFor)]),
-      )
-      .execute();
+  /**
+   * Moves jobs' cursors forward only (a slower scheduler process never moves one back) and
+   * records their next due instant; one transaction for the whole tick.
+   */
+  async advanceCursors(moves: { job: string; lastScheduledFor: string | null; nextDueAt: string | null }[]) {
+    if (moves.length === 0) return;
+    const apply = async (k: Db['kysely']) => {
+      for (const m of moves) {
+        const last = m.lastScheduledFor;
+        await k
+          .updateTable('batch_job_state')
+          .set((eb) => ({
+            next_due_at: m.nextDueAt,
+            ...(last === null
+              ? {}
+              : {
+                  last_scheduled_for: eb
+                    .case()
+                    .when(eb.or([eb('last_scheduled_for', 'is', null), eb('last_scheduled_for', '<', last)]))
+                    .then(last)
+                    .else(eb.ref('last_scheduled_for'))
+                    .end(),
+                }),
+          }))
+          .where('job', '=', m.job)
+          .execute();
+      }
+    };
+    // One commit instead of one per job on PostgreSQL. SQLite in WAL mode commits cheaply, and a
+    // transaction held across awaits would block other connections of this process.
+    if (this.#db.dialect === 'postgres') await this.#k.transaction().execute(apply);
+    else await apply(this.#k);
   }
 
-  /** Inserts a run; false when a run for the same (job, scheduled instant) exists already. */
-  async insertRun(row: RunRow): Promise<boolean> {
-    const r = await this.#k
-      .insertInto('batch_runs')
-      .values(row)
-      .onConflict((oc) => oc.columns(['job', 'scheduled_for']).doNothing())
-      .executeTakeFirst();
-    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+  /**
+   * Inserts scheduled runs; returns the ids actually inserted. A run whose (job, scheduled_for)
+   * exists already was fired by another process and is left out.
+   */
+  async insertScheduledRuns(rows: RunRow[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    for (let i = 0; i < rows.length; i += 200) {
+      const r = await this.#k
+        .insertInto('batch_runs')
+        .values(rows.slice(i, i + 200))
+        .onConflict((oc) => oc.columns(['job', 'scheduled_for']).doNothing())
+        .returning('id')
+        .execute();
+      for (const { id } of r) inserted.add(id);
+    }
+    return inserted;
   }
 
   async insertRuns(rows: RunRow[]): Promise<void> {
@@ -131,12 +155,14 @@ export class RunStore {
   }
 
   /**
-   * Turns a queued run into a running attempt unless its job (or every job) is paused and, in
-   * `exclusive` mode, unless another run of the job is running. True when this caller won it.
+   * Turns queued runs into running attempts, unless their job (or every job) is paused and, in
+   * `exclusive` mode, unless another run of the job is running (give at most one run per job).
+   * Returns the runs this caller won, as updated (attempt counted); the others stay as they were.
    */
-  async claim(run: RunRow, mode: ClaimMode, now: string): Promise<boolean> {
-    const attempt = async (k: Db['kysely']) => {
-      const r = await k
+  async claim(runs: RunRow[], mode: ClaimMode, now: string): Promise<RunRow[]> {
+    if (runs.length === 0) return [];
+    const update = (k: Db['kysely'], ids: string[]) =>
+      k
         .updateTable('batch_runs')
         .set((eb) => ({
           status: 'running',
@@ -145,15 +171,15 @@ export class RunStore {
           finished_at: null,
           next_attempt_at: null,
         }))
-        .where('id', '=', run.id)
+        .where('id', 'in', ids)
         .where('status', '=', 'queued')
         .where(({ not, exists, selectFrom }) =>
           not(
             exists(
-              selectFrom('batch_job_state')
-                .select('job')
-                .where('job', 'in', [run.job, ALL_JOBS])
-                .where('paused', '=', 1),
+              selectFrom('batch_job_state as s')
+                .select('s.job')
+                .where('s.paused', '=', 1)
+                .where((w) => w.or([w('s.job', '=', w.ref('batch_runs.job')), w('s.job', '=', ALL_JOBS)])),
             ),
           ),
         )
@@ -163,33 +189,56 @@ export class RunStore {
               exists(
                 selectFrom('batch_runs as other')
                   .select('other.id')
-                  .where('other.job', '=', run.job)
+                  .whereRef('other.job', '=', 'batch_runs.job')
                   .where('other.status', '=', 'running'),
               ),
             ),
           ),
         )
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
-    };
-    if (this.#db.dialect === 'sqlite' || mode === 'allow') return attempt(this.#k);
-    // PostgreSQL checks "no other run is running" against a snapshot; locking the job's state row
-    // first makes two processes claiming runs of one job take turns.
+        .returningAll()
+        .execute();
+    const ids = runs.map((r) => r.id);
+    if (this.#db.dialect === 'sqlite' || mode === 'allow') return update(this.#k, ids);
+    // PostgreSQL checks "no other run is running" against a snapshot: lock the jobs' state rows
+    // first, so that two processes claiming runs of one job take turns. SKIP LOCKED leaves a job
+    // that another process is claiming right now to the next pass.
     return this.#k.transaction().execute(async (trx) => {
-      await trx.selectFrom('batch_job_state').select('job').where('job', '=', run.job).forUpdate().execute();
-      return attempt(trx);
+      const locked = await trx
+        .selectFrom('batch_job_state')
+        .select('job')
+        .where(
+          'job',
+          'in',
+          runs.map((r) => r.job),
+        )
+        .orderBy('job')
+        .forUpdate()
+        .skipLocked()
+        .execute();
+      const jobs = new Set(locked.map((l) => l.job));
+      const mine = runs.filter((r) => jobs.has(r.job)).map((r) => r.id);
+      return mine.length === 0 ? [] : update(trx, mine);
     });
   }
 
-  async isRunning(job: string): Promise<boolean> {
+  /** Marks queued runs skipped when another run of their job is running; returns how many. */
+  async skipBlocked(ids: string[], reason: string, now: string): Promise<number> {
+    if (ids.length === 0) return 0;
     const r = await this.#k
-      .selectFrom('batch_runs')
-      .select('id')
-      .where('job', '=', job)
-      .where('status', '=', 'running')
-      .limit(1)
+      .updateTable('batch_runs')
+      .set({ status: 'skipped', error: reason, finished_at: now, next_attempt_at: null })
+      .where('id', 'in', ids)
+      .where('status', '=', 'queued')
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('batch_runs as other')
+            .select('other.id')
+            .whereRef('other.job', '=', 'batch_runs.job')
+            .where('other.status', '=', 'running'),
+        ),
+      )
       .executeTakeFirst();
-    return r !== undefined;
+    return Number(r.numUpdatedRows);
   }
 
   /** Ends a run that is in one of `from` states; false when it had moved on already. */

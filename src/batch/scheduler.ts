@@ -1,7 +1,7 @@
 import type { Clock, Ids } from '../kernel/index.ts';
 import { dateInZone } from './dates.ts';
 import type { JobDefinition } from './jobs-file.ts';
-import { ALL_JOBS, type RunStore } from './run-store.ts';
+import { ALL_JOBS, type RunRow, type RunStore } from './run-store.ts';
 import { Schedule } from './schedule.ts';
 
 export interface SchedulerProps {
@@ -68,9 +68,10 @@ export class Scheduler {
 
   async tick(): Promise<TickResult> {
     const now = this.#clock.now();
-    const result: TickResult = { fired: [], lost: 0 };
     const states = new Map((await this.#store.jobStates()).map((s) => [s.job, s]));
     const allPaused = states.get(ALL_JOBS)?.paused === 1;
+    const runs: RunRow[] = [];
+    const moves: { job: string; lastScheduledFor: string | null; nextDueAt: string | null }[] = [];
     for (const job of this.#jobs()) {
       const schedule = this.scheduleOf(job);
       const state = states.get(job.name);
@@ -79,40 +80,55 @@ export class Scheduler {
       const first = this.#firstAfter(job.name, schedule, cursor);
       const firstIso = first?.toISOString() ?? null;
       if (first === null || first > now || allPaused || state.paused === 1) {
-        if (state.next_due_at !== firstIso) await this.#store.advanceCursor(job.name, null, firstIso);
+        if (state.next_due_at !== firstIso)
+          moves.push({ job: job.name, lastScheduledFor: null, nextDueAt: firstIso });
         continue;
       }
-      const due = schedule.latest(Math.max(job.catchup.max, 1), now).filter((t) => t.toISOString() > cursor);
-      const latest = due[0]!;
-      for (const instant of this.#chosen(job, due, now)) {
-        const runId = this.#ids.id('run');
-        const scheduledFor = instant.toISOString();
-        const inserted = await this.#store.insertRun({
-          id: runId,
-          job: job.name,
-          date: dateInZone(instant, job.timezone),
-          trigger: 'schedule',
-          scheduled_for: scheduledFor,
-          status: 'queued',
-          attempt: 0,
-          max_attempts: job.retry.attempts,
-          exit_code: null,
-          error: null,
-          created_at: now.toISOString(),
-          started_at: null,
-          finished_at: null,
-          next_attempt_at: scheduledFor,
-        });
-        if (inserted) result.fired.push({ runId, job: job.name, scheduledFor });
-        else result.lost++;
-      }
-      await this.#store.advanceCursor(
-        job.name,
-        latest.toISOString(),
-        schedule.next(now)?.toISOString() ?? null,
-      );
+      // Usually exactly one instant is due; look further back only after downtime or a pause.
+      const second = schedule.next(first);
+      const due =
+        second === null || second > now
+          ? [first]
+          : schedule
+              .latest(job.catchup.policy === 'all' ? job.catchup.max : 1, now)
+              .filter((t) => t.toISOString() > cursor);
+      for (const instant of this.#chosen(job, due, now)) runs.push(this.#run(job, instant, now));
+      moves.push({
+        job: job.name,
+        lastScheduledFor: due[0]!.toISOString(),
+        nextDueAt: schedule.next(now)?.toISOString() ?? null,
+      });
     }
-    return result;
+    // Runs first, cursors second: a process dying in between leaves instants that the next tick
+    // (here or elsewhere) finds again and that the unique key keeps from running twice.
+    const inserted = await this.#store.insertScheduledRuns(runs);
+    await this.#store.advanceCursors(moves);
+    return {
+      fired: runs
+        .filter((r) => inserted.has(r.id))
+        .map((r) => ({ runId: r.id, job: r.job, scheduledFor: r.scheduled_for! })),
+      lost: runs.length - inserted.size,
+    };
+  }
+
+  #run(job: JobDefinition, instant: Date, now: Date): RunRow {
+    const scheduledFor = instant.toISOString();
+    return {
+      id: this.#ids.id('run'),
+      job: job.name,
+      date: dateInZone(instant, job.timezone),
+      trigger: 'schedule',
+      scheduled_for: scheduledFor,
+      status: 'queued',
+      attempt: 0,
+      max_attempts: job.retry.attempts,
+      exit_code: null,
+      error: null,
+      created_at: now.toISOString(),
+      started_at: null,
+      finished_at: null,
+      next_attempt_at: scheduledFor,
+    };
   }
 
   /** The due instants (latest first) that the catch-up policy fires, in time order. */

@@ -6,7 +6,7 @@ import { type BatchLog, Executor } from './executor.ts';
 import type { JobDefinition, JobsFile, RunnerKind } from './jobs-file.ts';
 import { createNotifiers } from './notifiers/create-notifiers.ts';
 import type { Notifier } from './notifiers/notifier.ts';
-import { ALL_JOBS, type ClaimMode, type RunRow, RunStore, type RunTrigger } from './run-store.ts';
+import { ALL_JOBS, type RunRow, RunStore, type RunTrigger } from './run-store.ts';
 import { LocalRunner } from './runners/local/local-runner.ts';
 import type { Runner } from './runners/runner.ts';
 import { Scheduler, type TickResult } from './scheduler.ts';
@@ -407,31 +407,35 @@ class BatchServiceImpl implements BatchService {
     if (states.some((s) => s.job === ALL_JOBS && s.paused === 1)) return;
     const paused = new Set(states.filter((s) => s.paused === 1).map((s) => s.job));
     const jobs = [...this.#byName.keys()].filter((j) => !paused.has(j));
-    const due = await this.#store.dueRuns(isoNow(this.#clock), jobs, 20, free + 100);
-    let started = 0;
+    const now = isoNow(this.#clock);
+    const due = await this.#store.dueRuns(now, jobs, 20, free + 100);
+    // Runs that may overlap go as they are; the others one per job, the first in line.
+    const allow: RunRow[] = [];
+    const heads = new Map<string, { run: RunRow; policy: string }>();
     for (const run of due) {
-      if (started >= free) break;
       const job = this.#byName.get(run.job);
       if (!job) continue;
       const policy = run.trigger === 'backfill' || run.attempt > 0 ? 'queue' : job.overlap;
-      const mode: ClaimMode = policy === 'allow' ? 'allow' : 'exclusive';
-      const now = isoNow(this.#clock);
-      if (policy === 'replace') {
-        for (const id of await this.#store.cancelRunningOf(job.name, `replaced by run ${run.id}`, now)) {
-          this.#executor.stop(id, 'cancel');
-        }
-      }
-      if (await this.#store.claim(run, mode, now)) {
-        started++;
-        this.#launch(run, job);
-      } else if (policy === 'skip' && (await this.#store.isRunning(job.name))) {
-        await this.#store.finish(run.id, ['queued'], {
-          status: 'skipped',
-          error: 'skipped: another run of this job was still running',
-          at: now,
-        });
+      if (policy === 'allow') allow.push(run);
+      else if (!heads.has(run.job)) heads.set(run.job, { run, policy });
+    }
+    for (const { run, policy } of heads.values()) {
+      if (policy !== 'replace') continue;
+      for (const id of await this.#store.cancelRunningOf(run.job, `replaced by run ${run.id}`, now)) {
+        this.#executor.stop(id, 'cancel');
       }
     }
+    const exclusive = [...heads.values()].map((h) => h.run);
+    const claimed = [
+      ...(await this.#store.claim(exclusive.slice(0, free), 'exclusive', now)),
+      ...(await this.#store.claim(allow.slice(0, Math.max(free - exclusive.length, 0)), 'allow', now)),
+    ];
+    for (const run of claimed) this.#launch(run, this.#byName.get(run.job)!);
+    const won = new Set(claimed.map((r) => r.id));
+    const blocked = [...heads.values()]
+      .filter((h) => h.policy === 'skip' && !won.has(h.run.id))
+      .map((h) => h.run.id);
+    await this.#store.skipBlocked(blocked, 'skipped: another run of this job was still running', now);
   }
 
   #launch(run: RunRow, job: JobDefinition): void {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { dialects, throwawayPgUrl } from '../helpers/db.ts';
+import { dialects } from '../helpers/db.ts';
+import { gentlePgDatabase } from './helpers/batch-db.ts';
 
 const jobsYaml = `
 - endpoint: /ibis/update_answer
@@ -48,7 +49,7 @@ describe.each(dialects())('enquete jobs on %s', (dialect) => {
     process.env['ENQUETE_JOBS'] = join(dir, 'jobs.yaml');
     process.env['CLI_TEST_KEY'] = 'k3y-from-env';
     if (dialect === 'postgres') {
-      const pg = await throwawayPgUrl();
+      const pg = await gentlePgDatabase();
       process.env['DATABASE_URL'] = pg.url;
       drop = pg.drop;
     } else {

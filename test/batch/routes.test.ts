@@ -7,7 +7,8 @@ import type { Db } from '../../src/db/index.ts';
 import { installErrorHandler } from '../../src/http/errors.ts';
 import { batchRoutes } from '../../src/http/routes/batch.ts';
 import { sequentialIds, TestClock } from '../../src/kernel/index.ts';
-import { dialects, testDb } from '../helpers/db.ts';
+import { dialects } from '../helpers/db.ts';
+import { batchTestDb } from './helpers/batch-db.ts';
 
 const secret = 'xoxb-very-secret';
 
@@ -17,7 +18,7 @@ describe.each(dialects())('batch routes on %s', (dialect) => {
   let app: FastifyInstance;
 
   beforeEach(async () => {
-    db = await testDb(dialect);
+    db = await batchTestDb(dialect);
     // 02:00 UTC on 1 March is still 28 February in New York.
     const clock = new TestClock('2026-03-01T02:00:00.000Z');
     const jobs = parseJobsFile(`

@@ -7,7 +7,8 @@ import { ALL_JOBS, RunStore } from '../../src/batch/run-store.ts';
 import { Scheduler } from '../../src/batch/scheduler.ts';
 import { type Db, type Dialect, migrateToLatest, openDatabase } from '../../src/db/index.ts';
 import { sequentialIds, TestClock } from '../../src/kernel/index.ts';
-import { dialects, testDb, throwawayPgUrl } from '../helpers/db.ts';
+import { dialects } from '../helpers/db.ts';
+import { batchTestDb, gentlePgDatabase } from './helpers/batch-db.ts';
 
 function jobs(yaml: string): JobDefinition[] {
   return parseJobsFile(yaml).jobs;
@@ -36,7 +37,7 @@ describe.each(dialects())('scheduler on %s', (dialect) => {
   let db: Db;
   let store: RunStore;
   beforeEach(async () => {
-    db = await testDb(dialect);
+    db = await batchTestDb(dialect);
     store = new RunStore(db);
   });
   afterEach(() => db.close());
@@ -200,7 +201,7 @@ async function sharedDatabase(
       },
     };
   }
-  const pg = await throwawayPgUrl();
+  const pg = await gentlePgDatabase();
   const dbs = Array.from({ length: n }, () => openDatabase({ databaseUrl: pg.url, poolSize: 4 }));
   await migrateToLatest(dbs[0]!);
   return {

@@ -8,7 +8,8 @@ import { LocalRunner } from '../../src/batch/runners/local/local-runner.ts';
 import { type BatchService, createBatchService } from '../../src/batch/service.ts';
 import type { Db } from '../../src/db/index.ts';
 import { sequentialIds, TestClock } from '../../src/kernel/index.ts';
-import { dialects, testDb } from '../helpers/db.ts';
+import { dialects } from '../helpers/db.ts';
+import { batchTestDb } from './helpers/batch-db.ts';
 import { alive, eventually, eventuallyAsync, groupMembers } from './helpers/processes.ts';
 
 describe.each(dialects())('batch control on %s', (dialect) => {
@@ -19,7 +20,7 @@ describe.each(dialects())('batch control on %s', (dialect) => {
   let leaders: number[];
 
   beforeEach(async () => {
-    db = await testDb(dialect);
+    db = await batchTestDb(dialect);
     clock = new TestClock('2026-03-01T10:00:00.000Z');
     dir = mkdtempSync(join(tmpdir(), 'enquete-batch-'));
     services = [];

@@ -6,7 +6,8 @@ import { parseJobsFile } from '../../src/batch/jobs-file.ts';
 import { type BatchService, createBatchService } from '../../src/batch/service.ts';
 import type { Db } from '../../src/db/index.ts';
 import { type EnqueteError, sequentialIds, TestClock } from '../../src/kernel/index.ts';
-import { dialects, testDb } from '../helpers/db.ts';
+import { dialects } from '../helpers/db.ts';
+import { batchTestDb } from './helpers/batch-db.ts';
 import { webhookServer } from './helpers/webhook-server.ts';
 
 const secret = 's3cr3t-Value-42';
@@ -28,7 +29,7 @@ describe.each(dialects())('batch runs on %s', (dialect) => {
   let service: BatchService;
 
   beforeEach(async () => {
-    db = await testDb(dialect);
+    db = await batchTestDb(dialect);
     clock = new TestClock('2026-03-01T10:00:00.000Z');
     dir = mkdtempSync(join(tmpdir(), 'enquete-batch-'));
     hook = await webhookServer();
