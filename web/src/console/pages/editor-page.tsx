@@ -166,7 +166,13 @@ function Editor({ survey }: { survey: SurveyDetail | null }) {
               </label>
             ) : null}
             <span className={`check-state ${errors.length > 0 ? 'bad' : 'good'}`} aria-live="polite">
-              {checking ? 'checking…' : errors.length > 0 ? `${errors.length} problem(s)` : 'valid'}
+              {checking
+                ? 'checking…'
+                : errors.length === 1
+                  ? '1 problem'
+                  : errors.length > 1
+                    ? `${errors.length} problems`
+                    : 'valid'}
             </span>
           </div>
           <textarea
