@@ -1,5 +1,5 @@
-import type { Selectable } from 'kysely';
-import type { Db, SurveysTable, SurveyVersionsTable } from '../db/index.ts';
+import type { Selectable, Transaction } from 'kysely';
+import type { Database, Db, SurveysTable, SurveyVersionsTable } from '../db/index.ts';
 import { type Clock, type Ids, isoNow } from '../kernel/index.ts';
 import {
   type CheckResult,
@@ -122,45 +122,57 @@ export function createSurveyService(deps: { db: Db; clock: Clock; ids: Ids }): S
     if (errors.length > 0) throw surveyErrors.definitionInvalid(errors);
   }
 
-  async function publish(id: string, actor: Actor): Promise<SurveyVersionInfo> {
-    return k.transaction().execute(async (trx) => {
-      let query = trx.selectFrom('surveys').selectAll().where('id', '=', id);
-      if (db.dialect === 'postgres') query = query.forUpdate();
-      const survey = await query.executeTakeFirst();
-      if (!survey) throw surveyErrors.notFound(id);
-      const latest = await trx
-        .selectFrom('survey_versions')
-        .selectAll()
-        .where('survey_id', '=', id)
-        .orderBy('version', 'desc')
-        .executeTakeFirst();
-      if (latest && latest.definition === survey.draft) return versionInfo(latest);
-      if (latest) {
-        const errors = removedQuestions(
-          parseStored(latest.definition),
-          parseStored(survey.draft),
-          latest.version,
-        );
-        if (errors.length > 0) throw surveyErrors.definitionInvalid(errors);
-      }
+  /** Freezes the draft as the next version inside `trx`; `codebook` when the caller has just derived it. */
+  async function publishIn(
+    trx: Transaction<Database>,
+    id: string,
+    actor: Actor,
+    codebook?: Codebook,
+  ): Promise<SurveyVersionInfo> {
+    let query = trx.selectFrom('surveys').selectAll().where('id', '=', id);
+    if (db.dialect === 'postgres') query = query.forUpdate();
+    const survey = await query.executeTakeFirst();
+    if (!survey) throw surveyErrors.notFound(id);
+    const latest = await trx
+      .selectFrom('survey_versions')
+      .selectAll()
+      .where('survey_id', '=', id)
+      .orderBy('version', 'desc')
+      .executeTakeFirst();
+    if (latest && latest.definition === survey.draft) return versionInfo(latest);
+    if (latest) {
+      const errors = removedQuestions(
+        parseStored(latest.definition),
+        parseStored(survey.draft),
+        latest.version,
+      );
+      if (errors.length > 0) throw surveyErrors.definitionInvalid(errors);
+    }
+    let derived = codebook;
+    if (!derived) {
       const checked = checkObject(parseStored(survey.draft));
       if (!checked.ok) throw surveyErrors.definitionInvalid(checked.errors);
-      const version = (latest?.version ?? 0) + 1;
-      const publishedAt = isoNow(clock);
-      await trx
-        .insertInto('survey_versions')
-        .values({
-          survey_id: id,
-          version,
-          definition: survey.draft,
-          codebook: JSON.stringify(checked.codebook),
-          published_at: publishedAt,
-          published_by: actor,
-        })
-        .execute();
-      await trx.updateTable('surveys').set({ current_version: version }).where('id', '=', id).execute();
-      return { version, publishedAt, publishedBy: actor };
-    });
+      derived = checked.codebook;
+    }
+    const version = (latest?.version ?? 0) + 1;
+    const publishedAt = isoNow(clock);
+    await trx
+      .insertInto('survey_versions')
+      .values({
+        survey_id: id,
+        version,
+        definition: survey.draft,
+        codebook: JSON.stringify(derived),
+        published_at: publishedAt,
+        published_by: actor,
+      })
+      .execute();
+    await trx.updateTable('surveys').set({ current_version: version }).where('id', '=', id).execute();
+    return { version, publishedAt, publishedBy: actor };
+  }
+
+  function publish(id: string, actor: Actor): Promise<SurveyVersionInfo> {
+    return k.transaction().execute((trx) => publishIn(trx, id, actor));
   }
 
   async function getVersion(id: string, version: number) {
@@ -186,23 +198,26 @@ export function createSurveyService(deps: { db: Db; clock: Clock; ids: Ids }): S
       const { text, checked } = storedText(input.source, input.format, input.filename);
       const id = ids.id('sv');
       const now = isoNow(clock);
-      await k
-        .insertInto('surveys')
-        .values({
-          id,
-          title: checked.title,
-          client: input.client ?? null,
-          timezone: checked.document.timezone,
-          draft: text,
-          draft_updated_at: now,
-          current_version: null,
-          open_link: 0,
-          closed: 0,
-          created_at: now,
-          created_by: input.actor,
-        })
-        .execute();
-      if (input.publish) await publish(id, input.actor);
+      // One transaction: an import with publish leaves either the published survey or nothing.
+      await k.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('surveys')
+          .values({
+            id,
+            title: checked.title,
+            client: input.client ?? null,
+            timezone: checked.document.timezone,
+            draft: text,
+            draft_updated_at: now,
+            current_version: null,
+            open_link: 0,
+            closed: 0,
+            created_at: now,
+            created_by: input.actor,
+          })
+          .execute();
+        if (input.publish) await publishIn(trx, id, input.actor, checked.codebook);
+      });
       return detail(id);
     },
 
