@@ -3,6 +3,7 @@ import { apiKeyCommands } from './apikey.ts';
 import { demoCommand } from './demo.ts';
 import { exportCommand } from './export.ts';
 import { jobsCommands } from './jobs.ts';
+import { memberCommands } from './members.ts';
 import { migrateCommands } from './migrate.ts';
 import { serveCommand } from './serve.ts';
 import { surveyCommands } from './survey.ts';
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   demoCommand(program);
   userCommands(program);
   apiKeyCommands(program);
+  memberCommands(program);
   jobsCommands(program);
   surveyCommands(program);
 }
