@@ -75,6 +75,12 @@ function checkStructure(surveyjs: Json, errors: DefinitionError[]): void {
       message: 'only "onComplete" (the default) or "onHidden" are supported: hidden answers are never kept',
     });
   }
+  if (surveyjs['storeOthersAsComment'] === false) {
+    errors.push({
+      place: 'storeOthersAsComment',
+      message: 'other texts are stored as `<name>-Comment`; storeOthersAsComment: false is not supported',
+    });
+  }
   const pages = surveyPages(surveyjs);
   if (pages.length === 0) {
     errors.push({ place: 'pages', message: 'a survey needs at least one page with elements' });

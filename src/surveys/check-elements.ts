@@ -189,6 +189,12 @@ function checkQuestion(json: Json, type: string, place: string, errors: Definiti
       });
     }
   }
+  if (json['storeOthersAsComment'] === false) {
+    errors.push({
+      place: `${place}.storeOthersAsComment`,
+      message: 'other texts are stored as `<name>-Comment`; storeOthersAsComment: false is not supported',
+    });
+  }
   if (CHOICE_TYPES.has(type)) checkChoices(json, place, errors);
   if (type === 'rating' && json['rateValues'] !== undefined) {
     checkItems(json['rateValues'], `${place}.rateValues`, errors, { what: 'rate values', required: true });

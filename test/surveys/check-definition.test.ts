@@ -100,8 +100,13 @@ describe('checkDefinition', () => {
       places(page({ type: 'panel', isRequired: true, elements: [{ type: 'text', name: 'x' }] })),
     ).toEqual(['pages[0].elements[0].isRequired']);
     expect(
-      places({ ...page({ type: 'text', name: 'x' }), clearInvisibleValues: 'none', triggers: [] }),
-    ).toEqual(['triggers', 'clearInvisibleValues']);
+      places({
+        ...page({ type: 'text', name: 'x' }),
+        clearInvisibleValues: 'none',
+        triggers: [],
+        storeOthersAsComment: false,
+      }),
+    ).toEqual(['triggers', 'clearInvisibleValues', 'storeOthersAsComment']);
   });
 
   it('rejects duplicate choice values and values taken by other/none', () => {
