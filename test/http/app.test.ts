@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Context } from '../../src/context.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { testContext } from '../helpers/context.ts';
 import { dialects } from '../helpers/db.ts';
@@ -7,10 +8,12 @@ import { dialects } from '../helpers/db.ts';
 describe.each(dialects())('the HTTP app on %s', (dialect) => {
   let app: FastifyInstance;
   let close: () => Promise<void>;
+  let ctx: Context;
 
   beforeAll(async () => {
-    const ctx = await testContext(dialect, { env: { ENQUETE_BODY_LIMIT: '4096' } });
-    close = ctx.close;
+    const c = await testContext(dialect, { env: { ENQUETE_BODY_LIMIT: '4096' } });
+    ctx = c;
+    close = c.close;
     app = await buildApp(ctx);
   });
   afterAll(async () => {
@@ -42,6 +45,29 @@ describe.each(dialects())('the HTTP app on %s', (dialect) => {
     );
     expect(doc.paths['/api/v1/users'].get.security).toEqual([{ bearer: [] }, { session: [] }]);
     expect(doc.paths['/api/v1/respond/{token}'].get.security).toBeUndefined();
+  });
+
+  it('leaves respondent routes to their token, even for a signed-in console user', async () => {
+    await ctx.auth.createUser(
+      { email: 'r@example.org', role: 'researcher', password: 'researcher-pw-1' },
+      { actor: 'cli' },
+    );
+    const { token } = await ctx.auth.login('r@example.org', 'researcher-pw-1', null);
+    const res = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/respond/not-a-token',
+      headers: { cookie: `enquete_session=${token}`, origin: 'https://elsewhere.example' },
+      payload: { data: {}, page: 0 },
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('RESPONSE_TOKEN_UNKNOWN');
+    const api = await app.inject({
+      method: 'POST',
+      url: '/api/v1/surveys',
+      headers: { cookie: `enquete_session=${token}`, origin: 'https://elsewhere.example' },
+      payload: { source: '{}' },
+    });
+    expect(api.json().error.code).toBe('CSRF_REJECTED');
   });
 
   it('refuses API calls without credentials', async () => {

@@ -32,6 +32,9 @@ export async function registerAuthentication(app: FastifyInstance, deps: Authent
   if (!app.hasRequestDecorator('cookies')) await app.register(fastifyCookie);
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
+    // Respondent routes are authorised by their token alone: no session lookup on the hot path,
+    // and no CSRF refusal for a respondent who happens to be signed in to the console.
+    if (isRespondentUrl(request.url)) return;
     const bearer = bearerOf(request.headers.authorization);
     if (bearer?.startsWith('enq_')) {
       const principal = await auth.resolveApiKey(bearer);
@@ -47,6 +50,10 @@ export async function registerAuthentication(app: FastifyInstance, deps: Authent
     if (unsafeMethods.has(request.method)) assertSameOrigin(request, config.publicUrl);
     request.principal = principal;
   });
+}
+
+function isRespondentUrl(url: string): boolean {
+  return url.startsWith('/api/v1/respond/') || url.startsWith('/s/') || url.startsWith('/o/');
 }
 
 function bearerOf(header: string | undefined): string | null {
