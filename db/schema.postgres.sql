@@ -142,6 +142,7 @@ CREATE UNIQUE INDEX members_external_id_key ON members USING btree (external_id)
 CREATE UNIQUE INDEX members_pkey ON members USING btree (id);
 CREATE UNIQUE INDEX responses_pkey ON responses USING btree (id);
 CREATE UNIQUE INDEX responses_survey_ref ON responses USING btree (survey_id, external_ref);
+CREATE INDEX responses_survey_started ON responses USING btree (survey_id, started_at, id);
 CREATE INDEX responses_survey_status ON responses USING btree (survey_id, status);
 CREATE UNIQUE INDEX responses_token_key ON responses USING btree (token);
 CREATE UNIQUE INDEX sessions_pkey ON sessions USING btree (id);

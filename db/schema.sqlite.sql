@@ -14,6 +14,7 @@ CREATE INDEX "member_attributes_key_text" on "member_attributes" ("key", "text_v
 CREATE TABLE "members" ("id" text primary key, "external_id" text not null unique, "email" text, "name" text, "attributes" text not null, "opted_out_at" text, "created_at" text not null, "updated_at" text not null);
 CREATE TABLE "responses" ("id" text primary key, "survey_id" text not null references "surveys" ("id"), "version" integer not null, "token" text not null unique, "status" text not null, "data" text not null, "page" integer default 0 not null, "channel" text, "started_at" text not null, "updated_at" text not null, "completed_at" text, "external_ref" text);
 CREATE UNIQUE INDEX "responses_survey_ref" on "responses" ("survey_id", "external_ref");
+CREATE INDEX "responses_survey_started" on "responses" ("survey_id", "started_at", "id");
 CREATE INDEX "responses_survey_status" on "responses" ("survey_id", "status");
 CREATE TABLE "sessions" ("id" text primary key, "user_id" text not null references "users" ("id") on delete cascade, "created_at" text not null, "expires_at" text not null, "ip" text);
 CREATE INDEX "sessions_user" on "sessions" ("user_id");

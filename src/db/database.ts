@@ -12,6 +12,7 @@ import {
 import pg from 'pg';
 import { EnqueteError } from '../kernel/index.ts';
 import { up0001 } from './migrations/0001-initial.ts';
+import { up0002 } from './migrations/0002-responses-order.ts';
 import { up0003 } from './migrations/0003-batch.ts';
 import { up0004 } from './migrations/0004-panel.ts';
 import type { Database } from './schema.ts';
@@ -70,6 +71,7 @@ export function openDatabase(props: OpenDatabaseProps): Db {
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial': { up: up0001(dialect) },
+    '0002-responses-order': { up: up0002 },
     '0003-batch': { up: up0003(dialect) },
     '0004-panel': { up: up0004(dialect) },
   };

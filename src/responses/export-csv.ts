@@ -4,7 +4,7 @@ import type { Db } from '../db/index.ts';
 import type { ExportColumn, SurveyService } from '../surveys/index.ts';
 import { csvRecord, utf8Bom } from './csv.ts';
 import { exportCell } from './export-cell.ts';
-import { type ResponseRow, responsePage, versionsInUse } from './queries.ts';
+import { type PageCursor, type ResponseRow, responsePage, versionsInUse } from './queries.ts';
 import type { CsvExportInput, ResponseStatus } from './types.ts';
 
 /** Rows read from the database per page: the export never holds more than this in memory. */
@@ -42,12 +42,12 @@ export function createCsvExporter(deps: { db: Db; surveys: SurveyService }) {
 
     async function* chunks(): AsyncGenerator<string> {
       yield utf8Bom + header;
-      let afterId: string | null = null;
+      let after: PageCursor | null = null;
       for (;;) {
         const rows: ResponseRow[] = await responsePage(deps.db.kysely, {
           surveyId: input.surveyId,
           statuses,
-          afterId,
+          after,
           limit: pageSize,
         });
         if (rows.length === 0) return;
@@ -55,7 +55,8 @@ export function createCsvExporter(deps: { db: Db; surveys: SurveyService }) {
         for (const row of rows) text += csvRecord(recordOf(row, columns, labels));
         written += rows.length;
         yield text;
-        afterId = rows[rows.length - 1]!.id;
+        const last = rows[rows.length - 1]!;
+        after = { startedAt: last.started_at, id: last.id };
       }
     }
     return { stream: Readable.from(chunks(), { objectMode: false }), rows: () => written };

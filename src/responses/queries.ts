@@ -61,18 +61,35 @@ export async function countByStatus(
   return out;
 }
 
-/** One page of a survey's responses in id order, after `afterId` (keyset paging for exports). */
+/** Where the previous export page ended: keyset paging in (started_at, id) order. */
+export interface PageCursor {
+  startedAt: string;
+  id: string;
+}
+
+/**
+ * One page of a survey's responses in the order they were started (ties by id), after `after`:
+ * keyset paging for exports, served by the (survey_id, started_at, id) index.
+ */
 export function responsePage(
   db: Kysely<Database>,
-  input: { surveyId: string; statuses: ResponseStatus[]; afterId: string | null; limit: number },
+  input: { surveyId: string; statuses: ResponseStatus[]; after: PageCursor | null; limit: number },
 ): Promise<ResponseRow[]> {
   let query = db
     .selectFrom('responses')
     .selectAll()
     .where('survey_id', '=', input.surveyId)
     .where('status', 'in', input.statuses);
-  if (input.afterId !== null) query = query.where('id', '>', input.afterId);
-  return query.orderBy('id').limit(input.limit).execute();
+  const after = input.after;
+  if (after !== null) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('started_at', '>', after.startedAt),
+        eb.and([eb('started_at', '=', after.startedAt), eb('id', '>', after.id)]),
+      ]),
+    );
+  }
+  return query.orderBy('started_at').orderBy('id').limit(input.limit).execute();
 }
 
 /** The published versions that a survey's responses were given on. */
