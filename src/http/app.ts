@@ -3,6 +3,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import type { Context } from '../context.ts';
 import { installErrorHandler } from './errors.ts';
 import { registerOpenApi } from './openapi.ts';
+import { registerAuditTrail } from './plugins/audit-trail.ts';
 import { registerAuthentication } from './plugins/authenticate.ts';
 import { apiKeyRoutes } from './routes/apikeys.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -33,6 +34,7 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
   installErrorHandler(app);
   await registerOpenApi(app, version);
   await registerAuthentication(app, ctx);
+  registerAuditTrail(app, ctx);
   app.get('/healthz', async () => ({ status: 'ok' }));
   sessionRoutes(app, ctx);
   userRoutes(app, ctx);

@@ -70,6 +70,41 @@ describe.each(dialects())('the HTTP app on %s', (dialect) => {
     expect(api.json().error.code).toBe('CSRF_REJECTED');
   });
 
+  it('keeps an audit trail of changes made through the API, without bodies', async () => {
+    const { key, apiKey } = await ctx.auth.createApiKey({ name: 'script', role: 'researcher', actor: 'cli' });
+    const auth = { authorization: `Bearer ${key}` };
+    const source = JSON.stringify({ title: 'Audited', pages: [{ elements: [{ type: 'text', name: 'q' }] }] });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/surveys',
+      headers: auth,
+      payload: { source },
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().survey.id as string;
+    const published = await app.inject({
+      method: 'POST',
+      url: `/api/v1/surveys/${id}/publish`,
+      headers: auth,
+    });
+    expect(published.statusCode).toBe(200);
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/api/v1/surveys',
+      headers: auth,
+      payload: { source: '{' },
+    });
+    expect(refused.statusCode).toBe(400);
+    await app.inject({ method: 'GET', url: `/api/v1/surveys/${id}`, headers: auth });
+
+    const mine = (await ctx.auth.listAudit(100)).filter((e) => e.actor === `apikey:${apiKey.id}`);
+    expect(mine.map((e) => [e.action, e.target]).sort()).toEqual([
+      ['POST /api/v1/surveys', null],
+      ['POST /api/v1/surveys/:id/publish', id],
+    ]);
+    expect(JSON.stringify(mine)).not.toContain('Audited');
+  });
+
   it('refuses API calls without credentials', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/v1/users' });
     expect(res.statusCode).toBe(401);

@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify';
+import { type AuthService, actorOf } from '../../auth/index.ts';
+
+const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Routes whose module writes its own, richer audit entries (logins, users, keys). */
+const auditedByModule = /^\/api\/v1\/(session|users|apikeys)(\/|$)/;
+
+/**
+ * Records every successful change made through the API by a signed-in principal: who, what
+ * (`POST /api/v1/surveys/:id/publish`), on which id, from where. Answers of respondents are not
+ * admin actions and are left out; bodies are never recorded (they may hold secrets).
+ *
+ * @example
+ * registerAuditTrail(app, { auth });
+ */
+export function registerAuditTrail(app: FastifyInstance, deps: { auth: AuthService }): void {
+  app.addHook('onResponse', async (request, reply) => {
+    if (!unsafe.has(request.method) || reply.statusCode >= 400 || !request.principal) return;
+    const route = request.routeOptions.url ?? '';
+    if (!route.startsWith('/api/v1/') && !route.startsWith('/batch/')) return;
+    if (auditedByModule.test(route)) return;
+    const params = request.params as Record<string, string> | undefined;
+    const target = params?.['id'] ?? params?.['externalId'] ?? params?.['name'] ?? null;
+    try {
+      await deps.auth.audit({
+        actor: actorOf(request.principal),
+        action: `${request.method} ${route}`,
+        target,
+        detail: { status: reply.statusCode },
+        ip: request.ip,
+      });
+    } catch (error) {
+      // The change is done; a failed audit write must be seen, not turn the answer into an error.
+      request.log.error({ err: error }, 'audit trail write failed');
+    }
+  });
+}
