@@ -25,11 +25,6 @@ export { LocalRunner, type LocalRunnerProps, type Spawner } from './runners/loca
 export type { LogStream, RunIo, Runner, RunOutcome, RunSpec } from './runners/runner.ts';
 export type { TickResult } from './scheduler.ts';
 export { type ResolvedJobs, resolveJobs } from './secrets.ts';
-export {
-  type BatchService,
-  type BatchServiceDeps,
-  type BatchServiceOptions,
-  createBatchService,
-  type PauseTarget,
-} from './service.ts';
+export { createBatchService } from './service.ts';
+export type { BatchService, BatchServiceDeps, BatchServiceOptions, PauseTarget } from './service-types.ts';
 export type { JobView, LogLine, RunView } from './views.ts';

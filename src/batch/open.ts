@@ -2,7 +2,8 @@ import type { Db } from '../db/index.ts';
 import type { Clock, Ids } from '../kernel/index.ts';
 import type { BatchLog } from './executor.ts';
 import { type JobsFile, readJobsFile } from './jobs-file.ts';
-import { type BatchService, type BatchServiceOptions, createBatchService } from './service.ts';
+import { createBatchService } from './service.ts';
+import type { BatchService, BatchServiceOptions } from './service-types.ts';
 
 /**
  * The jobs that exist when no jobs.yaml is configured. None yet: the warehouse build and the

@@ -1,90 +1,17 @@
-import type { Db } from '../db/index.ts';
 import { type Clock, type Ids, isoNow } from '../kernel/index.ts';
 import { dateInZone, daysBetween, parseRunDate } from './dates.ts';
+import { Dispatcher } from './dispatcher.ts';
 import { batchError } from './errors.ts';
 import { type BatchLog, Executor } from './executor.ts';
-import type { JobDefinition, JobsFile, RunnerKind } from './jobs-file.ts';
+import type { JobDefinition, JobsFile } from './jobs-file.ts';
 import { createNotifiers } from './notifiers/create-notifiers.ts';
 import type { Notifier } from './notifiers/notifier.ts';
 import { ALL_JOBS, type RunRow, RunStore, type RunTrigger } from './run-store.ts';
 import { LocalRunner } from './runners/local/local-runner.ts';
-import type { Runner } from './runners/runner.ts';
 import { Scheduler, type TickResult } from './scheduler.ts';
 import { type ResolvedJobs, resolveJobs } from './secrets.ts';
-import { type JobView, type LogLine, logLine, type RunView, runView } from './views.ts';
-
-export interface BatchServiceDeps {
-  db: Db;
-  clock: Clock;
-  ids: Ids;
-  /** The validated jobs.yaml (see `readJobsFile`); `${NAME}` references still unresolved. */
-  jobs: JobsFile;
-  /** Where `${NAME}` references resolve from: the server's environment. */
-  env?: Record<string, string | undefined>;
-  /** By runner kind; the local runner is there by default. */
-  runners?: Partial<Record<RunnerKind, Runner>>;
-  /** By name; by default built from the file's `notifiers:`. */
-  notifiers?: Record<string, Notifier>;
-  log?: BatchLog;
-  options?: BatchServiceOptions;
-}
-
-export interface BatchServiceOptions {
-  /** Scheduler loop period (real time) once started. Default 1 s. */
-  tickMs?: number;
-  /** Attempts running at once in this process. Default 100. */
-  concurrency?: number;
-  /** With `catchup: skip`, how late an instant may still fire. Default 60 s. */
-  missedAfterMs?: number;
-  /** How often a running attempt looks for a cancel made by another process. Default 2 s. */
-  cancelPollMs?: number;
-  /** Output lines kept per attempt. Default 100 000. */
-  maxLogLines?: number;
-}
-
-export type PauseTarget = { job: string } | { all: true };
-
-/** The batch launcher: jobs, runs, scheduler, pause, backfill. See {@link createBatchService}. */
-export interface BatchService {
-  listJobs(): Promise<JobView[]>;
-  /** One job with its state; BATCH_JOB_NOT_FOUND when no job has that name. */
-  job(name: string): Promise<JobView>;
-  /** The job declared with this endpoint (e.g. `/ibis/update_answer`); BATCH_JOB_NOT_FOUND otherwise. */
-  jobForEndpoint(endpoint: string): JobDefinition;
-  /** Queues a run and returns at once; without a date, today in the job's time zone. */
-  startRun(
-    job: string,
-    opts?: { date?: string; trigger?: Exclude<RunTrigger, 'schedule'> },
-  ): Promise<RunView>;
-  /** A run; with `job`, BATCH_RUN_NOT_FOUND unless the run belongs to that job. */
-  run(runId: string, job?: string): Promise<RunView>;
-  runs(job?: string, opts?: { limit?: number }): Promise<RunView[]>;
-  /** Log lines after sequence number `after`; with `job`, only a run of that job. */
-  logs(runId: string, opts?: { job?: string; after?: number; limit?: number }): Promise<LogLine[]>;
-  pause(target: PauseTarget, reason?: string): Promise<void>;
-  resume(target: PauseTarget): Promise<void>;
-  /** Cancels a queued or running run; with `job`, only a run of that job. */
-  cancel(runId: string, job?: string): Promise<RunView>;
-  /** One queued run per day from `from` to `to`, in order; they run one at a time. */
-  backfill(job: string, from: string, to: string): Promise<RunView[]>;
-  /** One scheduler tick then one dispatch pass (the loop does this every `tickMs`). */
-  tick(): Promise<TickResult>;
-  /** Resolves when no attempt runs in this process and no dispatch is pending. */
-  idle(): Promise<void>;
-  /**
-   * Drives the given runs (in this process, or waiting for another) until each has ended, waits
-   * for a retry, or belongs to a paused job; `onProgress` sees every change. For the CLI.
-   */
-  settle(
-    runIds: string[],
-    opts?: { pollMs?: number; onProgress?: (runs: RunView[]) => void },
-  ): Promise<RunView[]>;
-  /** Replaces the job list (SIGHUP, console); runs in progress go on. */
-  reload(jobs: JobsFile): Promise<void>;
-  start(): void;
-  /** Stops the loop and waits for the attempts running in this process. */
-  stop(): Promise<void>;
-}
+import type { BatchService, BatchServiceDeps, BatchServiceOptions, PauseTarget } from './service-types.ts';
+import { type JobView, jobView, type LogLine, logLine, type RunView, runView } from './views.ts';
 
 /**
  * Wires the batch launcher.
@@ -114,9 +41,7 @@ class BatchServiceImpl implements BatchService {
   #byName = new Map<string, JobDefinition>();
   #notifiers: Record<string, Notifier>;
   #ready: Promise<void>;
-  readonly #active = new Set<Promise<void>>();
-  #dispatching: Promise<void> | null = null;
-  #dispatchAgain = false;
+  readonly #dispatcher: Dispatcher;
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
 
@@ -156,6 +81,14 @@ class BatchServiceImpl implements BatchService {
       cancelPollMs: this.#opts.cancelPollMs,
       maxLogLines: this.#opts.maxLogLines,
     });
+    this.#dispatcher = new Dispatcher({
+      store: this.#store,
+      clock: this.#clock,
+      executor: this.#executor,
+      jobs: () => this.#byName,
+      concurrency: this.#opts.concurrency,
+      log: this.#log,
+    });
   }
 
   #index(): void {
@@ -174,36 +107,14 @@ class BatchServiceImpl implements BatchService {
     const last = new Map((await this.#store.lastRuns()).map((r) => [r.job, r]));
     const all = states.get(ALL_JOBS);
     const now = this.#clock.now();
-    return this.#resolved.jobs.map((job) => {
-      const state = states.get(job.name);
-      const pausedBy = all?.paused ? 'all' : state?.paused ? 'job' : null;
-      const pause = pausedBy === 'all' ? all : pausedBy === 'job' ? state : undefined;
-      const lastRun = last.get(job.name);
-      return {
-        name: job.name,
-        endpoint: job.endpoint,
-        description: job.description,
-        schedule: job.schedule,
-        timezone: job.timezone,
-        runner: job.runner,
-        image: job.image,
-        cmd: job.cmd,
-        args: job.args,
-        envNames: Object.keys(job.env).sort(),
-        retryable: job.retryable,
-        maxAttempts: job.retry.attempts,
-        timeoutMs: job.timeoutMs,
-        overlap: job.overlap,
-        catchup: job.catchup,
-        notify: job.notify,
-        paused: pausedBy !== null,
-        pausedBy,
-        pausedReason: pause?.paused_reason ?? null,
-        pausedAt: pause?.paused_at ?? null,
-        nextRunAt: this.#scheduler.scheduleOf(job)?.next(now)?.toISOString() ?? null,
-        lastRun: lastRun ? runView(lastRun) : null,
-      };
-    });
+    return this.#resolved.jobs.map((job) =>
+      jobView(job, {
+        state: states.get(job.name),
+        all,
+        lastRun: last.get(job.name),
+        nextRunAt: this.#scheduler.scheduleOf(job)?.next(now) ?? null,
+      }),
+    );
   }
 
   async job(name: string): Promise<JobView> {
@@ -228,7 +139,7 @@ class BatchServiceImpl implements BatchService {
     await this.#ready;
     const row = this.#newRun(job, date, opts.trigger ?? 'manual');
     await this.#store.insertRuns([row]);
-    this.#kick();
+    this.#dispatcher.kick();
     return runView(row);
   }
 
@@ -237,7 +148,7 @@ class BatchServiceImpl implements BatchService {
     const rows = daysBetween(from, to).map((date) => this.#newRun(job, date, 'backfill'));
     await this.#ready;
     await this.#store.insertRuns(rows);
-    this.#kick();
+    this.#dispatcher.kick();
     return rows.map(runView);
   }
 
@@ -292,7 +203,7 @@ class BatchServiceImpl implements BatchService {
     const key = 'all' in target ? ALL_JOBS : this.#job(target.job).name;
     await this.#store.setPaused(key, false, null, isoNow(this.#clock));
     if (this.#timer) void this.tick().catch((error) => this.#log.error({ err: error }, 'batch tick failed'));
-    else this.#kick();
+    else this.#dispatcher.kick();
   }
 
   async cancel(runId: string, job?: string): Promise<RunView> {
@@ -311,14 +222,12 @@ class BatchServiceImpl implements BatchService {
   async tick(): Promise<TickResult> {
     await this.#ready;
     const result = await this.#scheduler.tick();
-    await this.#dispatch();
+    await this.#dispatcher.dispatch();
     return result;
   }
 
-  async idle(): Promise<void> {
-    while (this.#active.size > 0 || this.#dispatching) {
-      await Promise.allSettled([...this.#active, this.#dispatching]);
-    }
+  idle(): Promise<void> {
+    return this.#dispatcher.idle();
   }
 
   async settle(
@@ -327,7 +236,7 @@ class BatchServiceImpl implements BatchService {
   ): Promise<RunView[]> {
     let last = '';
     for (;;) {
-      this.#kick();
+      this.#dispatcher.kick();
       await this.idle();
       const runs = await Promise.all(runIds.map((id) => this.run(id)));
       const key = JSON.stringify(runs.map((r) => [r.status, r.attempt]));
@@ -375,78 +284,5 @@ class BatchServiceImpl implements BatchService {
     clearInterval(this.#timer);
     this.#timer = undefined;
     await this.idle();
-  }
-
-  /** Starts a dispatch pass now, or right after the one in progress. */
-  #kick(): void {
-    void this.#dispatch().catch((error) => this.#log.error({ err: error }, 'batch dispatch failed'));
-  }
-
-  #dispatch(): Promise<void> {
-    if (this.#dispatching) {
-      this.#dispatchAgain = true;
-      return this.#dispatching;
-    }
-    this.#dispatching = (async () => {
-      try {
-        do {
-          this.#dispatchAgain = false;
-          await this.#dispatchOnce();
-        } while (this.#dispatchAgain);
-      } finally {
-        this.#dispatching = null;
-      }
-    })();
-    return this.#dispatching;
-  }
-
-  async #dispatchOnce(): Promise<void> {
-    const free = this.#opts.concurrency - this.#active.size;
-    if (free <= 0) return;
-    const states = await this.#store.jobStates();
-    if (states.some((s) => s.job === ALL_JOBS && s.paused === 1)) return;
-    const paused = new Set(states.filter((s) => s.paused === 1).map((s) => s.job));
-    const jobs = [...this.#byName.keys()].filter((j) => !paused.has(j));
-    const now = isoNow(this.#clock);
-    const due = await this.#store.dueRuns(now, jobs, 20, free + 100);
-    // Runs that may overlap go as they are; the others one per job, the first in line.
-    const allow: RunRow[] = [];
-    const heads = new Map<string, { run: RunRow; policy: string }>();
-    for (const run of due) {
-      const job = this.#byName.get(run.job);
-      if (!job) continue;
-      const policy = run.trigger === 'backfill' || run.attempt > 0 ? 'queue' : job.overlap;
-      if (policy === 'allow') allow.push(run);
-      else if (!heads.has(run.job)) heads.set(run.job, { run, policy });
-    }
-    for (const { run, policy } of heads.values()) {
-      if (policy !== 'replace') continue;
-      for (const id of await this.#store.cancelRunningOf(run.job, `replaced by run ${run.id}`, now)) {
-        this.#executor.stop(id, 'cancel');
-      }
-    }
-    const exclusive = [...heads.values()].map((h) => h.run);
-    const claimed = [
-      ...(await this.#store.claim(exclusive.slice(0, free), 'exclusive', now)),
-      ...(await this.#store.claim(allow.slice(0, Math.max(free - exclusive.length, 0)), 'allow', now)),
-    ];
-    for (const run of claimed) this.#launch(run, this.#byName.get(run.job)!);
-    const won = new Set(claimed.map((r) => r.id));
-    const blocked = [...heads.values()]
-      .filter((h) => h.policy === 'skip' && !won.has(h.run.id))
-      .map((h) => h.run.id);
-    await this.#store.skipBlocked(blocked, 'skipped: another run of this job was still running', now);
-  }
-
-  #launch(run: RunRow, job: JobDefinition): void {
-    const p: Promise<void> = this.#executor
-      .execute(run, job)
-      .catch((error) => this.#log.error({ err: error, runId: run.id }, 'batch run failed to record'))
-      .finally(() => {
-        this.#active.delete(p);
-        // A finished run may let a queued run of the same job (or a waiting slot) go.
-        this.#kick();
-      });
-    this.#active.add(p);
   }
 }

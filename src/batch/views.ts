@@ -1,3 +1,4 @@
+import type { BatchJobStateTable } from '../db/index.ts';
 import type { JobDefinition } from './jobs-file.ts';
 import type { LogRow, RunRow, RunStatus, RunTrigger } from './run-store.ts';
 
@@ -80,4 +81,37 @@ export function runView(r: RunRow): RunView {
 
 export function logLine(r: LogRow): LogLine {
   return { seq: r.seq, at: r.at, stream: r.stream, text: r.text };
+}
+
+/** A job with its pause state (its own row and the pause-all row), its last run and next instant. */
+export function jobView(
+  job: JobDefinition,
+  at: { state?: BatchJobStateTable; all?: BatchJobStateTable; lastRun?: RunRow; nextRunAt: Date | null },
+): JobView {
+  const pausedBy = at.all?.paused ? 'all' : at.state?.paused ? 'job' : null;
+  const pause = pausedBy === 'all' ? at.all : pausedBy === 'job' ? at.state : undefined;
+  return {
+    name: job.name,
+    endpoint: job.endpoint,
+    description: job.description,
+    schedule: job.schedule,
+    timezone: job.timezone,
+    runner: job.runner,
+    image: job.image,
+    cmd: job.cmd,
+    args: job.args,
+    envNames: Object.keys(job.env).sort(),
+    retryable: job.retryable,
+    maxAttempts: job.retry.attempts,
+    timeoutMs: job.timeoutMs,
+    overlap: job.overlap,
+    catchup: job.catchup,
+    notify: job.notify,
+    paused: pausedBy !== null,
+    pausedBy,
+    pausedReason: pause?.paused_reason ?? null,
+    pausedAt: pause?.paused_at ?? null,
+    nextRunAt: at.nextRunAt?.toISOString() ?? null,
+    lastRun: at.lastRun ? runView(at.lastRun) : null,
+  };
 }

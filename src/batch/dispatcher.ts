@@ -1,0 +1,128 @@
+import { type Clock, isoNow } from '../kernel/index.ts';
+import type { BatchLog, Executor } from './executor.ts';
+import type { JobDefinition, OverlapPolicy } from './jobs-file.ts';
+import { ALL_JOBS, type RunRow, type RunStore } from './run-store.ts';
+
+export interface DispatcherProps {
+  store: RunStore;
+  clock: Clock;
+  executor: Executor;
+  /** The current jobs by name (they change on reload). */
+  jobs: () => ReadonlyMap<string, JobDefinition>;
+  /** Attempts running at once in this process. */
+  concurrency: number;
+  log: BatchLog;
+}
+
+/**
+ * Starts queued runs whose time has come, in this process, as far as the overlap policies, the
+ * pauses and the concurrency allow. Several processes dispatch from one database; a claim is a
+ * conditional update, so each attempt starts in exactly one of them.
+ *
+ * @example
+ * const dispatcher = new Dispatcher({ store, clock, executor, jobs: () => byName, concurrency: 100, log });
+ * dispatcher.kick();
+ * await dispatcher.idle();
+ */
+export class Dispatcher {
+  readonly #p: DispatcherProps;
+  readonly #active = new Set<Promise<void>>();
+  #dispatching: Promise<void> | null = null;
+  #again = false;
+
+  constructor(props: DispatcherProps) {
+    this.#p = props;
+  }
+
+  /** Starts a pass now, or right after the one in progress; never throws. */
+  kick(): void {
+    void this.dispatch().catch((error) => this.#p.log.error({ err: error }, 'batch dispatch failed'));
+  }
+
+  /** One pass (repeated while kicks arrived during it). */
+  dispatch(): Promise<void> {
+    if (this.#dispatching) {
+      this.#again = true;
+      return this.#dispatching;
+    }
+    this.#dispatching = (async () => {
+      try {
+        do {
+          this.#again = false;
+          await this.#once();
+        } while (this.#again);
+      } finally {
+        this.#dispatching = null;
+      }
+    })();
+    return this.#dispatching;
+  }
+
+  /** Resolves when no attempt runs in this process and no pass is pending. */
+  async idle(): Promise<void> {
+    while (this.#active.size > 0 || this.#dispatching) {
+      await Promise.allSettled([...this.#active, this.#dispatching]);
+    }
+  }
+
+  async #once(): Promise<void> {
+    const { store, clock } = this.#p;
+    let free = this.#p.concurrency - this.#active.size;
+    if (free <= 0) return;
+    const states = await store.jobStates();
+    const paused = new Set(states.filter((s) => s.paused === 1).map((s) => s.job));
+    if (paused.has(ALL_JOBS)) return;
+    const byName = this.#p.jobs();
+    const now = isoNow(clock);
+    const due = await store.dueRuns(
+      now,
+      [...byName.keys()].filter((j) => !paused.has(j)),
+      20,
+      free + 100,
+    );
+    // Runs that may overlap go as they are; the others one per job, the first in line.
+    const allow: RunRow[] = [];
+    const heads = new Map<string, { run: RunRow; policy: OverlapPolicy }>();
+    for (const run of due) {
+      const job = byName.get(run.job);
+      if (!job) continue;
+      const policy = run.trigger === 'backfill' || run.attempt > 0 ? 'queue' : job.overlap;
+      if (policy === 'allow') allow.push(run);
+      else if (!heads.has(run.job)) heads.set(run.job, { run, policy });
+    }
+    for (const { run, policy } of heads.values()) {
+      if (policy !== 'replace') continue;
+      for (const id of await store.cancelRunningOf(run.job, `replaced by run ${run.id}`, now)) {
+        this.#p.executor.stop(id, 'cancel');
+      }
+    }
+    const exclusive = await store.claim(
+      [...heads.values()].map((h) => h.run).slice(0, free),
+      'exclusive',
+      now,
+    );
+    free -= exclusive.length;
+    const claimed = [...exclusive, ...(await store.claim(allow.slice(0, Math.max(free, 0)), 'allow', now))];
+    for (const run of claimed) {
+      const job = byName.get(run.job);
+      if (job) this.#launch(run, job);
+    }
+    const won = new Set(claimed.map((r) => r.id));
+    const blocked = [...heads.values()]
+      .filter((h) => h.policy === 'skip' && !won.has(h.run.id))
+      .map((h) => h.run.id);
+    await store.skipBlocked(blocked, 'skipped: another run of this job was still running', now);
+  }
+
+  #launch(run: RunRow, job: JobDefinition): void {
+    const p: Promise<void> = this.#p.executor
+      .execute(run, job)
+      .catch((error) => this.#p.log.error({ err: error, runId: run.id }, 'batch run failed to record'))
+      .finally(() => {
+        this.#active.delete(p);
+        // A finished run may let a queued run of the same job (or a waiting one) go.
+        this.kick();
+      });
+    this.#active.add(p);
+  }
+}

@@ -1,0 +1,82 @@
+import type { Db } from '../db/index.ts';
+import type { Clock, Ids } from '../kernel/index.ts';
+import type { BatchLog } from './executor.ts';
+import type { JobDefinition, JobsFile, RunnerKind } from './jobs-file.ts';
+import type { Notifier } from './notifiers/notifier.ts';
+import type { RunTrigger } from './run-store.ts';
+import type { Runner } from './runners/runner.ts';
+import type { TickResult } from './scheduler.ts';
+import type { JobView, LogLine, RunView } from './views.ts';
+
+export interface BatchServiceDeps {
+  db: Db;
+  clock: Clock;
+  ids: Ids;
+  /** The validated jobs.yaml (see `readJobsFile`); `${NAME}` references still unresolved. */
+  jobs: JobsFile;
+  /** Where `${NAME}` references resolve from: the server's environment. */
+  env?: Record<string, string | undefined>;
+  /** By runner kind; the local runner is there by default. */
+  runners?: Partial<Record<RunnerKind, Runner>>;
+  /** By name; by default built from the file's `notifiers:`. */
+  notifiers?: Record<string, Notifier>;
+  log?: BatchLog;
+  options?: BatchServiceOptions;
+}
+
+export interface BatchServiceOptions {
+  /** Scheduler loop period (real time) once started. Default 1 s. */
+  tickMs?: number;
+  /** Attempts running at once in this process. Default 100. */
+  concurrency?: number;
+  /** With `catchup: skip`, how late an instant may still fire. Default 60 s. */
+  missedAfterMs?: number;
+  /** How often a running attempt looks for a cancel made by another process. Default 2 s. */
+  cancelPollMs?: number;
+  /** Output lines kept per attempt. Default 100 000. */
+  maxLogLines?: number;
+}
+
+export type PauseTarget = { job: string } | { all: true };
+
+/** The batch launcher: jobs, runs, scheduler, pause, backfill. See {@link createBatchService}. */
+export interface BatchService {
+  listJobs(): Promise<JobView[]>;
+  /** One job with its state; BATCH_JOB_NOT_FOUND when no job has that name. */
+  job(name: string): Promise<JobView>;
+  /** The job declared with this endpoint (e.g. `/ibis/update_answer`); BATCH_JOB_NOT_FOUND otherwise. */
+  jobForEndpoint(endpoint: string): JobDefinition;
+  /** Queues a run and returns at once; without a date, today in the job's time zone. */
+  startRun(
+    job: string,
+    opts?: { date?: string; trigger?: Exclude<RunTrigger, 'schedule'> },
+  ): Promise<RunView>;
+  /** A run; with `job`, BATCH_RUN_NOT_FOUND unless the run belongs to that job. */
+  run(runId: string, job?: string): Promise<RunView>;
+  runs(job?: string, opts?: { limit?: number }): Promise<RunView[]>;
+  /** Log lines after sequence number `after`; with `job`, only a run of that job. */
+  logs(runId: string, opts?: { job?: string; after?: number; limit?: number }): Promise<LogLine[]>;
+  pause(target: PauseTarget, reason?: string): Promise<void>;
+  resume(target: PauseTarget): Promise<void>;
+  /** Cancels a queued or running run; with `job`, only a run of that job. */
+  cancel(runId: string, job?: string): Promise<RunView>;
+  /** One queued run per day from `from` to `to`, in order; they run one at a time. */
+  backfill(job: string, from: string, to: string): Promise<RunView[]>;
+  /** One scheduler tick then one dispatch pass (the loop does this every `tickMs`). */
+  tick(): Promise<TickResult>;
+  /** Resolves when no attempt runs in this process and no dispatch is pending. */
+  idle(): Promise<void>;
+  /**
+   * Drives the given runs (in this process, or waiting for another) until each has ended, waits
+   * for a retry, or belongs to a paused job; `onProgress` sees every change. For the CLI.
+   */
+  settle(
+    runIds: string[],
+    opts?: { pollMs?: number; onProgress?: (runs: RunView[]) => void },
+  ): Promise<RunView[]>;
+  /** Replaces the job list (SIGHUP, console); runs in progress go on. */
+  reload(jobs: JobsFile): Promise<void>;
+  start(): void;
+  /** Stops the loop and waits for the attempts running in this process. */
+  stop(): Promise<void>;
+}
