@@ -1,8 +1,10 @@
 import pino, { type Logger } from 'pino';
 import { type AuthService, createAuthService } from './auth/index.ts';
+import { type BatchService, openBatchService } from './batch/index.ts';
 import type { Config } from './config/index.ts';
 import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
 import { type Clock, cryptoIds, type Ids, systemClock } from './kernel/index.ts';
+import { createPanelService, type PanelService } from './panel/index.ts';
 import { createResponseService, type ResponseService } from './responses/index.ts';
 import { createSurveyService, type SurveyService } from './surveys/index.ts';
 
@@ -19,6 +21,9 @@ export interface Context {
   auth: AuthService;
   surveys: SurveyService;
   responses: ResponseService;
+  panel: PanelService;
+  /** The batch launcher; its scheduler loop runs only where `serve` starts it (role all|scheduler). */
+  batch: BatchService;
 }
 
 export interface ContextOverrides {
@@ -26,6 +31,8 @@ export interface ContextOverrides {
   clock?: Clock;
   ids?: Ids;
   log?: Logger;
+  /** Where `${NAME}` in jobs.yaml resolves from; the process environment by default. */
+  env?: Record<string, string | undefined>;
 }
 
 /** Opens the database, runs migrations, and wires the modules. */
@@ -54,5 +61,12 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     auth: createAuthService(base),
     surveys,
     responses: createResponseService({ ...base, surveys }),
+    panel: createPanelService(base),
+    batch: openBatchService({
+      ...base,
+      log: log.child({ module: 'batch' }),
+      jobsPath: config.jobsPath,
+      env: overrides.env ?? process.env,
+    }),
   };
 }

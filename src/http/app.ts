@@ -7,7 +7,9 @@ import { registerAuditTrail } from './plugins/audit-trail.ts';
 import { registerAuthentication } from './plugins/authenticate.ts';
 import { apiKeyRoutes } from './routes/apikeys.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { batchRoutes } from './routes/batch.ts';
 import { exportRoutes } from './routes/export.ts';
+import { memberRoutes } from './routes/members.ts';
 import { respondRoutes } from './routes/respond.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { surveyRoutes } from './routes/surveys.ts';
@@ -43,6 +45,8 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
   surveyRoutes(app, ctx);
   exportRoutes(app, ctx);
   respondRoutes(app, ctx);
+  memberRoutes(app, ctx);
+  batchRoutes(app, ctx);
   webRoutes(app, ctx);
   return app;
 }

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { readJobsFile } from '../../batch/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createContext } from '../../context.ts';
 import { buildApp } from '../../http/app.ts';
+import { EnqueteError } from '../../kernel/index.ts';
 
 export function serveCommand(program: Command): void {
   program
@@ -11,6 +13,13 @@ export function serveCommand(program: Command): void {
     .option('--host <host>', 'listen address (default HOST or 127.0.0.1)')
     .option('--role <role>', 'all | web | scheduler', 'all')
     .action(async (opts: { port?: string; host?: string; role: string }) => {
+      if (!['all', 'web', 'scheduler'].includes(opts.role)) {
+        throw new EnqueteError(
+          'SERVE_ROLE_INVALID',
+          'invalid',
+          `--role is all, web or scheduler, not ${opts.role}`,
+        );
+      }
       const config = loadConfig(
         {
           ...process.env,
@@ -22,8 +31,25 @@ export function serveCommand(program: Command): void {
       const ctx = await createContext(config);
       const admin = await ctx.auth.ensureAdmin(config.adminPassword);
       const app = await buildApp(ctx);
+      // The scheduler loop: on every `all` and `scheduler` process; several of them on one
+      // PostgreSQL claim each tick once. A `web` process only serves (and queues API runs).
+      const scheduling = opts.role !== 'web';
+      if (scheduling) ctx.batch.start();
+      process.on('SIGHUP', () => {
+        if (!config.jobsPath) return;
+        const path = config.jobsPath;
+        void (async () => {
+          try {
+            await ctx.batch.reload(readJobsFile(path));
+            ctx.log.info({ path }, 'jobs reloaded');
+          } catch (error) {
+            ctx.log.error({ err: error, path }, 'jobs not reloaded; the previous list stays');
+          }
+        })();
+      });
       const shutdown = async () => {
         await app.close();
+        if (scheduling) await ctx.batch.stop();
         await ctx.db.close();
         process.exit(0);
       };
