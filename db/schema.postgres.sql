@@ -50,6 +50,49 @@ create table batch_runs (
   finished_at text,
   next_attempt_at text,
 );
+create table distribution_events (
+  id bigint not null default nextval('distribution_events_id_seq'::regclass),
+  invitation_id bigint not null,
+  type text not null,
+  channel text,
+  at text not null,
+  detail text,
+);
+create table distribution_outbox (
+  id bigint not null default nextval('distribution_outbox_id_seq'::regclass),
+  invitation_id bigint not null,
+  wave_id text not null,
+  kind text not null,
+  to_address text not null,
+  subject text not null,
+  text_body text not null,
+  html_body text not null,
+  headers text not null,
+  status text not null,
+  attempts integer not null default 0,
+  next_attempt_at text not null,
+  last_error text,
+  message_id text,
+  created_at text not null,
+  sent_at text,
+);
+create table invitations (
+  id bigint not null default nextval('invitations_id_seq'::regclass),
+  wave_id text not null,
+  survey_id text not null,
+  member_id text not null,
+  token text not null,
+  channel text not null,
+  status text not null,
+  invited_at text not null,
+  sent_at text,
+  opened_at text,
+  opened_channel text,
+  started_at text,
+  finished_at text,
+  reminders_sent integer not null default 0,
+  last_reminded_at text,
+);
 create table member_attribute_types (
   key text not null,
   type text not null,
@@ -124,6 +167,28 @@ create table users (
   created_at text not null,
   disabled_at text,
 );
+create table waves (
+  id text not null,
+  survey_id text not null,
+  name text,
+  segment text not null,
+  channel text not null,
+  start_at text not null,
+  deadline text,
+  reminders text not null,
+  subject text not null,
+  body text not null,
+  estimated_minutes integer,
+  status text not null,
+  invited integer not null default 0,
+  dispatch_cursor bigint not null default 0,
+  dispatched_at text,
+  reminders_done integer not null default 0,
+  reminder_cursor bigint not null default 0,
+  error text,
+  created_at text not null,
+  created_by text,
+);
 CREATE UNIQUE INDEX api_keys_key_hash_key ON api_keys USING btree (key_hash);
 CREATE UNIQUE INDEX api_keys_pkey ON api_keys USING btree (id);
 CREATE INDEX audit_log_at ON audit_log USING btree (at);
@@ -134,6 +199,16 @@ CREATE INDEX batch_runs_job_created ON batch_runs USING btree (job, created_at);
 CREATE UNIQUE INDEX batch_runs_job_scheduled ON batch_runs USING btree (job, scheduled_for);
 CREATE UNIQUE INDEX batch_runs_pkey ON batch_runs USING btree (id);
 CREATE INDEX batch_runs_status_next ON batch_runs USING btree (status, next_attempt_at);
+CREATE INDEX distribution_events_invitation ON distribution_events USING btree (invitation_id);
+CREATE UNIQUE INDEX distribution_events_pkey ON distribution_events USING btree (id);
+CREATE INDEX distribution_outbox_due ON distribution_outbox USING btree (status, next_attempt_at);
+CREATE INDEX distribution_outbox_invitation ON distribution_outbox USING btree (invitation_id);
+CREATE UNIQUE INDEX distribution_outbox_pkey ON distribution_outbox USING btree (id);
+CREATE INDEX distribution_outbox_wave ON distribution_outbox USING btree (wave_id, id);
+CREATE UNIQUE INDEX invitations_member_survey ON invitations USING btree (member_id, survey_id);
+CREATE UNIQUE INDEX invitations_pkey ON invitations USING btree (id);
+CREATE UNIQUE INDEX invitations_token_key ON invitations USING btree (token);
+CREATE INDEX invitations_wave_status ON invitations USING btree (wave_id, status);
 CREATE UNIQUE INDEX member_attribute_types_pkey ON member_attribute_types USING btree (key);
 CREATE INDEX member_attributes_key_num ON member_attributes USING btree (key, num_value);
 CREATE INDEX member_attributes_key_text ON member_attributes USING btree (key, text_value);
@@ -152,3 +227,5 @@ CREATE INDEX surveys_client ON surveys USING btree (client);
 CREATE UNIQUE INDEX surveys_pkey ON surveys USING btree (id);
 CREATE UNIQUE INDEX users_email_key ON users USING btree (email);
 CREATE UNIQUE INDEX users_pkey ON users USING btree (id);
+CREATE UNIQUE INDEX waves_pkey ON waves USING btree (id);
+CREATE INDEX waves_survey ON waves USING btree (survey_id);

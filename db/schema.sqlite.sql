@@ -7,6 +7,15 @@ CREATE TABLE "batch_runs" ("id" text primary key, "job" text not null, "date" te
 CREATE INDEX "batch_runs_job_created" on "batch_runs" ("job", "created_at");
 CREATE UNIQUE INDEX "batch_runs_job_scheduled" on "batch_runs" ("job", "scheduled_for");
 CREATE INDEX "batch_runs_status_next" on "batch_runs" ("status", "next_attempt_at");
+CREATE TABLE "distribution_events" ("id" integer primary key, "invitation_id" integer not null references "invitations" ("id"), "type" text not null, "channel" text, "at" text not null, "detail" text);
+CREATE INDEX "distribution_events_invitation" on "distribution_events" ("invitation_id");
+CREATE TABLE "distribution_outbox" ("id" integer primary key, "invitation_id" integer not null references "invitations" ("id"), "wave_id" text not null, "kind" text not null, "to_address" text not null, "subject" text not null, "text_body" text not null, "html_body" text not null, "headers" text not null, "status" text not null, "attempts" integer default 0 not null, "next_attempt_at" text not null, "last_error" text, "message_id" text, "created_at" text not null, "sent_at" text);
+CREATE INDEX "distribution_outbox_due" on "distribution_outbox" ("status", "next_attempt_at");
+CREATE INDEX "distribution_outbox_invitation" on "distribution_outbox" ("invitation_id");
+CREATE INDEX "distribution_outbox_wave" on "distribution_outbox" ("wave_id", "id");
+CREATE TABLE "invitations" ("id" integer primary key, "wave_id" text not null references "waves" ("id"), "survey_id" text not null, "member_id" text not null references "members" ("id"), "token" text not null unique, "channel" text not null, "status" text not null, "invited_at" text not null, "sent_at" text, "opened_at" text, "opened_channel" text, "started_at" text, "finished_at" text, "reminders_sent" integer default 0 not null, "last_reminded_at" text);
+CREATE UNIQUE INDEX "invitations_member_survey" on "invitations" ("member_id", "survey_id");
+CREATE INDEX "invitations_wave_status" on "invitations" ("wave_id", "status");
 CREATE TABLE "member_attribute_types" ("key" text primary key, "type" text not null, "created_at" text not null, "updated_at" text not null);
 CREATE TABLE "member_attributes" ("member_id" text not null references "members" ("id") on delete cascade, "key" text not null, "text_value" text not null, "num_value" real, constraint "member_attributes_pk" primary key ("member_id", "key", "text_value")) without rowid;
 CREATE INDEX "member_attributes_key_num" on "member_attributes" ("key", "num_value");
@@ -22,3 +31,5 @@ CREATE TABLE "survey_versions" ("survey_id" text not null references "surveys" (
 CREATE TABLE "surveys" ("id" text primary key, "title" text not null, "client" text, "timezone" text not null, "draft" text not null, "draft_updated_at" text not null, "current_version" integer, "open_link" integer default 0 not null, "closed" integer default 0 not null, "created_at" text not null, "created_by" text);
 CREATE INDEX "surveys_client" on "surveys" ("client");
 CREATE TABLE "users" ("id" text primary key, "email" text not null unique, "name" text, "password_hash" text not null, "role" text not null, "client" text, "created_at" text not null, "disabled_at" text);
+CREATE TABLE "waves" ("id" text primary key, "survey_id" text not null references "surveys" ("id"), "name" text, "segment" text not null, "channel" text not null, "start_at" text not null, "deadline" text, "reminders" text not null, "subject" text not null, "body" text not null, "estimated_minutes" integer, "status" text not null, "invited" integer default 0 not null, "dispatch_cursor" integer default 0 not null, "dispatched_at" text, "reminders_done" integer default 0 not null, "reminder_cursor" integer default 0 not null, "error" text, "created_at" text not null, "created_by" text);
+CREATE INDEX "waves_survey" on "waves" ("survey_id");

@@ -23,6 +23,11 @@ export interface Database {
   members: MembersTable;
   member_attributes: MemberAttributesTable;
   member_attribute_types: MemberAttributeTypesTable;
+  // distribution/
+  waves: WavesTable;
+  invitations: InvitationsTable;
+  distribution_events: DistributionEventsTable;
+  distribution_outbox: DistributionOutboxTable;
 }
 
 export interface UsersTable {
@@ -195,4 +200,107 @@ export interface MemberAttributeTypesTable {
   type: 'number' | 'date' | 'text' | 'list';
   created_at: string;
   updated_at: string;
+}
+
+/** A wave: one survey sent to one segment through one channel from a start time. */
+export interface WavesTable {
+  id: string;
+  survey_id: string;
+  name: string | null;
+  /** The segment expression as written. */
+  segment: string;
+  channel: 'email' | 'portal';
+  start_at: string;
+  /** No reminders, portal listing or first visits after it; null for none. */
+  deadline: string | null;
+  /** JSON array of reminder offsets after `start_at`, in milliseconds, ascending. */
+  reminders: string;
+  /** LiquidJS templates of the message. */
+  subject: string;
+  body: string;
+  estimated_minutes: number | null;
+  /** `creating` while invitations are written, then `ready`; `failed` if creation stopped. */
+  status: 'creating' | 'ready' | 'failed';
+  invited: number;
+  /** Invitation id up to which first messages were queued (email waves). */
+  dispatch_cursor: number;
+  /** When every first message was queued. */
+  dispatched_at: string | null;
+  /** Reminder rounds finished. */
+  reminders_done: number;
+  /** Invitation id up to which the current reminder round has gone. */
+  reminder_cursor: number;
+  error: string | null;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface InvitationsTable {
+  id: Generated<number>;
+  wave_id: string;
+  survey_id: string;
+  member_id: string;
+  /** The respondent token (`/s/:token`) and unsubscribe token; unique, >= 128 bits. */
+  token: string;
+  channel: 'email' | 'portal';
+  status:
+    | 'invited'
+    | 'sent'
+    | 'send_failed'
+    | 'opened'
+    | 'started'
+    | 'completed'
+    | 'screened_out'
+    | 'quota_full';
+  invited_at: string;
+  sent_at: string | null;
+  opened_at: string | null;
+  /** `?ch=` of the first visit. */
+  opened_channel: string | null;
+  started_at: string | null;
+  /** When it became completed, screened_out or quota_full. */
+  finished_at: string | null;
+  reminders_sent: number;
+  last_reminded_at: string | null;
+}
+
+export interface DistributionEventsTable {
+  id: Generated<number>;
+  invitation_id: number;
+  type:
+    | 'invited'
+    | 'sent'
+    | 'send_failed'
+    | 'opened'
+    | 'started'
+    | 'completed'
+    | 'screened_out'
+    | 'quota_full'
+    | 'reminded'
+    | 'opted_out';
+  channel: string | null;
+  at: string;
+  /** JSON object or null. */
+  detail: string | null;
+}
+
+export interface DistributionOutboxTable {
+  id: Generated<number>;
+  invitation_id: number;
+  wave_id: string;
+  kind: 'invitation' | 'reminder';
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  /** JSON object of extra headers (List-Unsubscribe, List-Unsubscribe-Post). */
+  headers: string;
+  /** `sending` while a sender holds it (until `next_attempt_at`, its lease). */
+  status: 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  message_id: string | null;
+  created_at: string;
+  sent_at: string | null;
 }
