@@ -19,4 +19,22 @@ export const panelErrors = {
       { details: { key, declared, stored } },
     ),
   queryInvalid: (message: string) => new EnqueteError('MEMBER_QUERY_INVALID', 'invalid', message),
+  importTokenInvalid: () =>
+    new EnqueteError(
+      'MEMBERS_IMPORT_TOKEN_INVALID',
+      'invalid',
+      'an import progress token is 22 to 64 characters of A-Z, a-z, 0-9, - and _ (128 bits or more)',
+    ),
+  importTokenTaken: () =>
+    new EnqueteError(
+      'MEMBERS_IMPORT_TOKEN_TAKEN',
+      'conflict',
+      'this progress token names another import; pick a new random one',
+    ),
+  importNotFound: () =>
+    new EnqueteError(
+      'MEMBERS_IMPORT_NOT_FOUND',
+      'not_found',
+      'no import with this progress token runs here (finished imports are kept 15 minutes)',
+    ),
 };

@@ -57,18 +57,12 @@ function likePattern(text: string, leading: boolean): string {
   return leading ? `${escaped}%` : `%${escaped}%`;
 }
 
-/** One page of members in external-id order, narrowed by a search text and/or a compiled segment. */
-export async function listMembers(
-  db: Db,
-  query: { q?: string | undefined; condition?: SegmentCondition; limit?: number; after?: string | undefined },
-): Promise<MemberPage> {
-  const limit = query.limit ?? 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > maxPage) {
-    throw panelErrors.queryInvalid(`limit must be a whole number from 1 to ${maxPage}`);
-  }
-  let q = db.kysely.selectFrom('members').selectAll();
-  const { condition, after } = query;
-  const search = query.q?.trim();
+type MemberFilter = { q?: string | undefined; condition?: SegmentCondition | undefined };
+
+/** The members matching a search text and/or a compiled segment, as a query to narrow further. */
+function filtered(db: Db, filter: MemberFilter) {
+  let q = db.kysely.selectFrom('members');
+  const search = filter.q?.trim();
   if (search) {
     // Same answer on both dialects: lower() both sides, and an explicit escape character.
     const leading = likePattern(search, true);
@@ -82,18 +76,41 @@ export async function listMembers(
       ]),
     );
   }
-  if (condition) q = q.where(condition);
-  if (after !== undefined) q = q.where('members.external_id', '>', after);
+  if (filter.condition) q = q.where(filter.condition);
+  return q;
+}
+
+/**
+ * One page of members in external-id order, narrowed by a search text and/or a compiled segment;
+ * with `total`, also how many match on all pages.
+ */
+export async function listMembers(
+  db: Db,
+  query: MemberFilter & { limit?: number; after?: string | undefined; total?: boolean | undefined },
+): Promise<MemberPage> {
+  const limit = query.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > maxPage) {
+    throw panelErrors.queryInvalid(`limit must be a whole number from 1 to ${maxPage}`);
+  }
+  let q = filtered(db, query).selectAll();
+  if (query.after !== undefined) q = q.where('members.external_id', '>', query.after);
   const rows = await q
     .orderBy('members.external_id')
     .limit(limit + 1)
     .execute();
   const types = await readAttributeTypes(db.kysely);
   const page = rows.slice(0, limit);
-  return {
+  const result: MemberPage = {
     members: page.map((r) => toMember(r, types)),
     next: rows.length > limit ? page[page.length - 1]!.external_id : null,
   };
+  if (query.total) {
+    const row = await filtered(db, query)
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    result.total = Number(row.n);
+  }
+  return result;
 }
 
 /**

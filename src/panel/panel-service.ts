@@ -1,15 +1,19 @@
 import type { Db } from '../db/index.ts';
 import type { Clock, Ids } from '../kernel/index.ts';
+import { attributeCatalogue } from './attribute-catalogue.ts';
 import { readAttributeTypes } from './attribute-types.ts';
 import type { SegmentCondition } from './compile-segment.ts';
 import { importMembers } from './import-members.ts';
+import { ImportTracker } from './import-tracker.ts';
 import { getMember, listMembers, membersByIds, optOut } from './member-queries.ts';
 import { countSegment, segmentCondition, segmentMemberIds } from './segment-queries.ts';
 import type {
+  AttributeCatalogueEntry,
   AttributeInfo,
   ImportOptions,
   ImportResult,
   ImportSource,
+  ImportStatus,
   Member,
   MemberPage,
   MemberQuery,
@@ -26,6 +30,11 @@ export interface PanelDeps {
 export interface PanelService {
   /** Imports members from CSV/TSV; see {@link ImportOptions} and docs/panel.md. */
   importMembers(source: ImportSource, options?: ImportOptions): Promise<ImportResult>;
+  /**
+   * The progress of an import started in this process with `track: {token, owner}`, for the same
+   * owner only (MEMBERS_IMPORT_NOT_FOUND otherwise, and 15 minutes after it ended).
+   */
+  importStatus(token: string, owner: string): ImportStatus;
   /** Opts a member out, from `at` (default now), forever. MEMBER_NOT_FOUND for an unknown id. */
   optOut(externalId: string, at?: Date): Promise<Member>;
   getMember(externalId: string): Promise<Member>;
@@ -45,6 +54,8 @@ export interface PanelService {
   segmentCondition(expression: string): Promise<SegmentCondition>;
   /** Every attribute key with its type. */
   attributeTypes(): Promise<AttributeInfo[]>;
+  /** Every attribute with its type, distinct values (at most `values`, default 20) and range. */
+  attributeCatalogue(options?: { values?: number }): Promise<AttributeCatalogueEntry[]>;
 }
 
 /**
@@ -57,8 +68,28 @@ export interface PanelService {
  */
 export function createPanelService(deps: PanelDeps): PanelService {
   const { db } = deps;
+  const tracker = new ImportTracker({ clock: deps.clock });
   return {
-    importMembers: (source, options) => importMembers(deps, source, options),
+    importMembers: async (source, options = {}) => {
+      const { track, ...rest } = options;
+      if (!track) return importMembers(deps, source, rest);
+      const tracked = tracker.begin(track.token, track.owner);
+      try {
+        const result = await importMembers(deps, source, {
+          ...rest,
+          onProgress: (p) => {
+            tracked.progress(p);
+            rest.onProgress?.(p);
+          },
+        });
+        tracked.finish(result);
+        return result;
+      } catch (error) {
+        tracked.fail(error);
+        throw error;
+      }
+    },
+    importStatus: (token, owner) => tracker.status(token, owner),
     optOut: (externalId, at) => optOut(db, deps.clock, externalId, at),
     getMember: (externalId) => getMember(db, externalId),
     membersByIds: (ids) => membersByIds(db, ids),
@@ -67,6 +98,7 @@ export function createPanelService(deps: PanelDeps): PanelService {
       return listMembers(db, {
         q: query.q,
         after: query.after,
+        total: query.total,
         ...(query.limit !== undefined ? { limit: query.limit } : {}),
         ...(condition ? { condition } : {}),
       });
@@ -80,5 +112,6 @@ export function createPanelService(deps: PanelDeps): PanelService {
       [...(await readAttributeTypes(db.kysely))]
         .map(([key, type]) => ({ key, type }))
         .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    attributeCatalogue: (options) => attributeCatalogue(db.kysely, options),
   };
 }

@@ -23,6 +23,18 @@ export interface AttributeInfo {
   type: AttributeType;
 }
 
+/** An attribute as the catalogue describes it, to help write segments. */
+export interface AttributeCatalogueEntry extends AttributeInfo {
+  /** Distinct values (list elements for lists) in order, smallest first; numbers as numbers. */
+  values: (number | string)[];
+  /** True when the attribute has more distinct values than `values` lists. */
+  more: boolean;
+  /** Number and date attributes: the smallest value (null when no member has one). */
+  min?: number | string | null;
+  /** Number and date attributes: the largest value (null when no member has one). */
+  max?: number | string | null;
+}
+
 export interface ImportProgress {
   /** Bytes of the source read so far. */
   bytes: number;
@@ -32,6 +44,15 @@ export interface ImportProgress {
   updated: number;
   unchanged: number;
   rejected: number;
+}
+
+/** An import followed by its progress token (see `ImportOptions.track`). */
+export interface ImportStatus extends ImportProgress {
+  state: 'running' | 'done' | 'failed';
+  startedAt: string;
+  finishedAt: string | null;
+  /** Why a failed import stopped (its rows written so far stay). */
+  error: { code: string; message: string } | null;
 }
 
 export interface ImportOptions {
@@ -46,6 +67,11 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Records per transaction (default 2,000). */
   batchSize?: number;
+  /**
+   * Makes the progress readable with `importStatus(token, owner)` while the import runs and for
+   * 15 minutes after; `token` is the caller's random base64url text of 22 to 64 characters.
+   */
+  track?: { token: string; owner: string };
 }
 
 export interface RejectedRow {
@@ -75,10 +101,14 @@ export interface MemberQuery {
   limit?: number;
   /** External id of the last member of the previous page. */
   after?: string;
+  /** Also count every member matching `q` and `segment` (a scan: ask on the first page only). */
+  total?: boolean;
 }
 
 export interface MemberPage {
   members: Member[];
   /** Pass as `after` for the next page; null on the last page. */
   next: string | null;
+  /** Members matching `q` and `segment` on all pages, when asked for with `total`. */
+  total?: number;
 }

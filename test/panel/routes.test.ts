@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/auth/index.ts';
@@ -10,7 +10,7 @@ import { memberRoutes } from '../../src/http/routes/members.ts';
 import { sequentialIds, TestClock } from '../../src/kernel/index.ts';
 import { createPanelService } from '../../src/panel/index.ts';
 import { dialects, testDb } from '../helpers/db.ts';
-import { anes96Path, bfiPath, readBfi } from './data.ts';
+import { anes96Path, bfiPath, readAnes96, readBfi } from './data.ts';
 
 describe.each(dialects())('member routes on %s', (dialect) => {
   let db: Db;
@@ -28,7 +28,14 @@ describe.each(dialects())('member routes on %s', (dialect) => {
     app.addHook('onRequest', async (request) => {
       const role = request.headers['x-test-role'];
       if (typeof role === 'string') {
-        request.principal = { kind: 'user', id: 'us_1', label: 'tester', role: role as Role, client: null };
+        const id = request.headers['x-test-user'];
+        request.principal = {
+          kind: 'user',
+          id: typeof id === 'string' ? id : 'us_1',
+          label: 'tester',
+          role: role as Role,
+          client: null,
+        };
       }
     });
     memberRoutes(app, { panel, importLimit: 1 << 20 });
@@ -150,7 +157,45 @@ describe.each(dialects())('member routes on %s', (dialect) => {
     const badLimit = await send('admin', 'GET', '/api/v1/members?limit=0');
     expect([badLimit.statusCode, badLimit.json().error.code]).toEqual([400, 'REQUEST_INVALID']);
     const attributes = await send('admin', 'GET', '/api/v1/member-attributes');
-    expect(attributes.json().attributes).toContainEqual({ key: 'gender', type: 'number' });
+    // bfi codes gender 1–2 and education 1–5 (its codebook); the bad-email import added no attribute.
+    expect(attributes.json().attributes).toContainEqual({
+      key: 'gender',
+      type: 'number',
+      values: [1, 2],
+      more: false,
+      min: 1,
+      max: 2,
+    });
+    // age comes from both files imported above: bfi's and anes96's (its seventh column).
+    const anesAges = readAnes96().rows.map((r) => r[6]!);
+    const ages = [...new Set([...bfi.map((r) => r['age']!), ...anesAges])].sort((a, b) => a - b);
+    const few = await send('admin', 'GET', '/api/v1/member-attributes?values=3');
+    expect(few.json().attributes.find((a: { key: string }) => a.key === 'age')).toEqual({
+      key: 'age',
+      type: 'number',
+      values: ages.slice(0, 3),
+      more: true,
+      min: ages[0],
+      max: ages.at(-1),
+    });
+    const tooMany = await send('admin', 'GET', '/api/v1/member-attributes?values=101');
+    expect([tooMany.statusCode, tooMany.json().error.code]).toEqual([400, 'REQUEST_INVALID']);
+    expect((await send('client', 'GET', '/api/v1/member-attributes')).statusCode).toBe(403);
+  });
+
+  it('counts every match beside the first page when asked', async () => {
+    const segment = encodeURIComponent('gender = 2 and age >= 60');
+    const res = await send('researcher', 'GET', `/api/v1/members?segment=${segment}&limit=2&total=1`);
+    const women60 = bfi.filter((r) => r['gender'] === 2 && r['age']! >= 60).length;
+    expect(res.json()).toMatchObject({ total: women60 });
+    expect(res.json().members).toHaveLength(2);
+    // bfi's 2,800, anes96's 944 and ok1 from the import with a bad e-mail.
+    const all = await send('researcher', 'GET', '/api/v1/members?limit=1&total=true');
+    expect(all.json().total).toBe(2800 + 944 + 1);
+    const none = await send('researcher', 'GET', '/api/v1/members?limit=1&total=false');
+    expect(none.json()).not.toHaveProperty('total');
+    const bad = await send('researcher', 'GET', '/api/v1/members?total=maybe');
+    expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'REQUEST_INVALID']);
   });
 
   it('counts a segment, or answers SEGMENT_INVALID with the column', async () => {
@@ -182,5 +227,72 @@ describe.each(dialects())('member routes on %s', (dialect) => {
       payload: { expression: 'all' },
     });
     expect(client.statusCode).toBe(403);
+  });
+
+  it("reports an import's progress to the one who started it while the body still streams", async () => {
+    const token = 'routeProgressToken_0001';
+    const body = new PassThrough();
+    const header = 'external_id,stage\n';
+    const rows = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => `p${String(from + i).padStart(5, '0')},first\n`).join('');
+    body.write(header);
+    body.write(rows(0, 2100));
+    const pending = app.inject({
+      method: 'POST',
+      url: `/api/v1/members/import?progress=${token}`,
+      headers: { 'x-test-role': 'researcher', 'content-type': 'text/csv' },
+      payload: body,
+    });
+    const status = (user = 'us_1') =>
+      app.inject({
+        method: 'GET',
+        url: `/api/v1/member-imports/${token}`,
+        headers: { 'x-test-role': 'researcher', 'x-test-user': user },
+      });
+    // The first batch (2,000 records) is written while the rest of the body has not come yet.
+    let seen: { state: string; rows: number; inserted: number } | null = null;
+    while (seen === null || seen.rows < 2000) {
+      const res = await status();
+      if (res.statusCode === 200) seen = res.json().import;
+      else expect(res.json().error.code).toBe('MEMBERS_IMPORT_NOT_FOUND');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(seen).toMatchObject({ state: 'running', rows: 2000, inserted: 2000, rejected: 0 });
+    const stranger = await status('us_2');
+    expect([stranger.statusCode, stranger.json().error.code]).toEqual([404, 'MEMBERS_IMPORT_NOT_FOUND']);
+
+    body.end(`${rows(2100, 2500)}p00001,again\n`);
+    const res = await pending;
+    expect(res.json()).toMatchObject({
+      inserted: 2500,
+      rejected: [{ line: 2502, reason: 'duplicate key "p00001" (first on line 3)' }],
+    });
+    const done = (await status()).json().import;
+    expect(done).toMatchObject({
+      state: 'done',
+      rows: 2501,
+      inserted: 2500,
+      updated: 0,
+      unchanged: 0,
+      rejected: 1,
+      error: null,
+    });
+    expect(done.bytes).toBe(Buffer.byteLength(`${header}${rows(0, 2500)}p00001,again\n`));
+    // The token is spent; a malformed one is refused before anything is read.
+    const again = await send(
+      'researcher',
+      'POST',
+      `/api/v1/members/import?progress=${token}`,
+      csv('external_id\nq1\n'),
+    );
+    expect([again.statusCode, again.json().error.code]).toEqual([409, 'MEMBERS_IMPORT_TOKEN_TAKEN']);
+    const bad = await send(
+      'researcher',
+      'POST',
+      '/api/v1/members/import?progress=short',
+      csv('external_id\nq1\n'),
+    );
+    expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'REQUEST_INVALID']);
+    expect((await send('client', 'GET', `/api/v1/member-imports/${token}`)).statusCode).toBe(403);
   });
 });
