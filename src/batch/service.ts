@@ -40,10 +40,19 @@ class BatchServiceImpl implements BatchService {
   #resolved: ResolvedJobs;
   #byName = new Map<string, JobDefinition>();
   #notifiers: Record<string, Notifier>;
-  #ready: Promise<void>;
+  #readyPromise: Promise<void> | undefined;
   readonly #dispatcher: Dispatcher;
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
+
+  /**
+   * The job rows, written on first use rather than in the constructor: a short-lived context (a
+   * CLI command that never touches batch) must not leave a write running after it closes the db.
+   */
+  get #ready(): Promise<void> {
+    this.#readyPromise ??= this.#store.ensureJobStates([...this.#byName.keys()], isoNow(this.#clock));
+    return this.#readyPromise;
+  }
 
   constructor(deps: BatchServiceDeps) {
     this.#store = new RunStore(deps.db);
@@ -63,7 +72,6 @@ class BatchServiceImpl implements BatchService {
     this.#resolved = resolveJobs(deps.jobs, this.#env);
     this.#notifiers = deps.notifiers ?? createNotifiers(this.#resolved.notifiers);
     this.#index();
-    this.#ready = this.#store.ensureJobStates([...this.#byName.keys()], isoNow(this.#clock));
     this.#scheduler = new Scheduler({
       store: this.#store,
       clock: this.#clock,
