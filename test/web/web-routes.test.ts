@@ -94,7 +94,7 @@ describe('web routes with a build', () => {
   });
 
   it('answers console.html for every console path', async () => {
-    const urls = consolePaths.map((p) => p.replace(':id', 'sv_123'));
+    const urls = consolePaths.map((p) => p.replace(':id', 'sv_123').replace(':externalId', 'm%2F1'));
     expect(urls).toEqual([
       '/',
       '/login',
@@ -103,6 +103,9 @@ describe('web routes with a build', () => {
       '/surveys/sv_123',
       '/surveys/sv_123/edit',
       '/users',
+      '/members',
+      '/members/m%2F1',
+      '/segments',
     ]);
     for (const url of urls) {
       const res = await app.inject({ url });

@@ -19,6 +19,9 @@ export const consolePaths = [
   '/surveys/:id',
   '/surveys/:id/edit',
   '/users',
+  '/members',
+  '/members/:externalId',
+  '/segments',
 ] as const;
 
 /** Hashed file names never change content: cache them for a year. */

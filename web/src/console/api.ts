@@ -60,7 +60,76 @@ export interface VersionDocument extends SurveyVersionInfo {
   document: Record<string, unknown>;
 }
 
+export type AttributeType = 'number' | 'date' | 'text' | 'list';
+
+export interface Member {
+  id: string;
+  externalId: string;
+  email: string | null;
+  name: string | null;
+  /** Numbers as numbers, lists as arrays, dates as YYYY-MM-DD. */
+  attributes: Record<string, number | string | string[]>;
+  optedOutAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MemberPage {
+  members: Member[];
+  next: string | null;
+  total?: number;
+}
+
+export interface MemberQuery {
+  q?: string;
+  segment?: string;
+  limit?: number;
+  after?: string;
+  total?: boolean;
+}
+
+export interface AttributeEntry {
+  key: string;
+  type: AttributeType;
+  values: (number | string)[];
+  more: boolean;
+  min?: number | string | null;
+  max?: number | string | null;
+}
+
+export interface RejectedRow {
+  line: number;
+  reason: string;
+}
+
+export interface ImportResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: RejectedRow[];
+  attributes: { key: string; type: AttributeType }[];
+}
+
+export interface ImportStatus {
+  state: 'running' | 'done' | 'failed';
+  bytes: number;
+  rows: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+}
+
 const survey = (id: string) => `/api/v1/surveys/${encodeURIComponent(id)}`;
+
+function memberSearch(query: MemberQuery): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== '' && value !== false) params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
 
 /** The console's calls to the HTTP API (docs/api.md). */
 export const api = {
@@ -86,6 +155,25 @@ export const api = {
   updateSettings: (id: string, settings: { openLink?: boolean; closed?: boolean }) =>
     requestJson<{ survey: SurveyDetail }>('PATCH', survey(id), { body: settings }).then((r) => r.survey),
   exportUrl: (id: string, labels: boolean) => `${survey(id)}/export.csv${labels ? '?labels=1' : ''}`,
+
+  members: (query: MemberQuery) => requestJson<MemberPage>('GET', `/api/v1/members${memberSearch(query)}`),
+  member: (externalId: string) =>
+    requestJson<{ member: Member }>('GET', `/api/v1/members/${encodeURIComponent(externalId)}`).then(
+      (r) => r.member,
+    ),
+  attributes: (values?: number) =>
+    requestJson<{ attributes: AttributeEntry[] }>(
+      'GET',
+      `/api/v1/member-attributes${values ? `?values=${values}` : ''}`,
+    ).then((r) => r.attributes),
+  importStatus: (token: string) =>
+    requestJson<{ import: ImportStatus }>('GET', `/api/v1/member-imports/${encodeURIComponent(token)}`).then(
+      (r) => r.import,
+    ),
+  countSegment: (expression: string) =>
+    requestJson<{ count: number }>('POST', '/api/v1/segments/count', { body: { expression } }).then(
+      (r) => r.count,
+    ),
 
   users: () => requestJson<{ users: User[] }>('GET', '/api/v1/users').then((r) => r.users),
   addUser: (input: { email: string; name?: string; role: Role; client?: string }) =>

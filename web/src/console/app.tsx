@@ -4,6 +4,9 @@ import { api, type User } from './api.ts';
 import { ErrorBox } from './components/error-box.tsx';
 import { EditorPage } from './pages/editor-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
+import { MemberPage } from './pages/member-page.tsx';
+import { MembersPage } from './pages/members-page.tsx';
+import { SegmentsPage } from './pages/segments-page.tsx';
 import { SurveyListPage } from './pages/survey-list-page.tsx';
 import { SurveyPage } from './pages/survey-page.tsx';
 import { UsersPage } from './pages/users-page.tsx';
@@ -69,6 +72,19 @@ export function App() {
         <Link href="/surveys" className={route.page === 'surveys' ? 'active' : ''}>
           Surveys
         </Link>
+        {canEdit ? (
+          <Link
+            href="/members"
+            className={route.page === 'members' || route.page === 'member' ? 'active' : ''}
+          >
+            Members
+          </Link>
+        ) : null}
+        {canEdit ? (
+          <Link href="/segments" className={route.page === 'segments' ? 'active' : ''}>
+            Segments
+          </Link>
+        ) : null}
         {user.role === 'admin' ? (
           <Link href="/users" className={route.page === 'users' ? 'active' : ''}>
             Users
@@ -101,6 +117,12 @@ function page(route: ReturnType<typeof matchRoute>, user: User, canEdit: boolean
       return canEdit ? <EditorPage key="new" id={null} /> : <Forbidden />;
     case 'users':
       return user.role === 'admin' ? <UsersPage me={user} /> : <Forbidden />;
+    case 'members':
+      return canEdit ? <MembersPage /> : <Forbidden />;
+    case 'member':
+      return canEdit ? <MemberPage key={route.externalId} externalId={route.externalId} /> : <Forbidden />;
+    case 'segments':
+      return canEdit ? <SegmentsPage /> : <Forbidden />;
     case 'not-found':
       return (
         <p>

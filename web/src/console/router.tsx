@@ -30,7 +30,15 @@ export function usePath(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
 }
 
+/** The current query string (`?q=…`, or ''); re-renders when a navigation changes it. */
+export function useSearch(): string {
+  return useSyncExternalStore(subscribe, () => window.location.search);
+}
+
 export type Route =
+  | { page: 'members' }
+  | { page: 'member'; externalId: string }
+  | { page: 'segments' }
   | { page: 'surveys' }
   | { page: 'survey'; id: string }
   | { page: 'edit'; id: string }
@@ -47,6 +55,11 @@ export function matchRoute(path: string): Route {
   if (parts.length === 0) return { page: 'home' };
   if (first === 'login' && parts.length === 1) return { page: 'login' };
   if (first === 'users' && parts.length === 1) return { page: 'users' };
+  if (first === 'members' && parts.length === 1) return { page: 'members' };
+  if (first === 'members' && second !== undefined && parts.length === 2) {
+    return { page: 'member', externalId: second };
+  }
+  if (first === 'segments' && parts.length === 1) return { page: 'segments' };
   if (first !== 'surveys') return { page: 'not-found' };
   if (parts.length === 1) return { page: 'surveys' };
   if (second === 'new' && parts.length === 2) return { page: 'new' };
