@@ -67,6 +67,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       log: log.child({ module: 'batch' }),
       jobsPath: config.jobsPath,
       env: overrides.env ?? process.env,
+      publicUrl: config.publicUrl,
+      smtpUrl: config.smtpUrl,
     }),
   };
 }

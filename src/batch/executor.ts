@@ -161,7 +161,7 @@ export class Executor {
       await store.finish(run.id, ['running'], { status: 'succeeded', exitCode: 0, error: null, at });
       log.add('system', `succeeded on attempt ${attempt}`);
       if (job.notify.length > 0 && (await store.previousOutcome(job.name, run.id)) === 'failed') {
-        await this.#notify(job, { ...this.#event(run, attempt, at), kind: 'recovered', exitCode: 0 });
+        await this.#notify(job, { ...this.#event(run, attempt, at, log), kind: 'recovered', exitCode: 0 });
       }
       return;
     }
@@ -186,7 +186,7 @@ export class Executor {
     log.add('system', `failed on attempt ${attempt} of ${run.max_attempts}: ${error}`);
     if (finished) {
       await this.#notify(job, {
-        ...this.#event(run, attempt, at),
+        ...this.#event(run, attempt, at, log),
         kind: 'failed',
         exitCode: outcome.exitCode,
         error,
@@ -194,8 +194,17 @@ export class Executor {
     }
   }
 
-  #event(run: RunRow, attempts: number, at: string): Omit<BatchEvent, 'kind' | 'exitCode'> {
-    return { job: run.job, runId: run.id, date: run.date, trigger: run.trigger, attempts, error: null, at };
+  #event(run: RunRow, attempts: number, at: string, log: RunLog): Omit<BatchEvent, 'kind' | 'exitCode'> {
+    return {
+      job: run.job,
+      runId: run.id,
+      date: run.date,
+      trigger: run.trigger,
+      attempts,
+      error: null,
+      at,
+      logTail: log.tail(),
+    };
   }
 
   async #notify(job: JobDefinition, event: BatchEvent): Promise<void> {
@@ -207,6 +216,7 @@ export class Executor {
           this.#p.log.warn({ job: job.name, notifier: name }, 'notifier is not configured');
           return;
         }
+        // notify() only queues the event (delivery, rate limit and retries happen behind it).
         try {
           await notifier.notify(event);
         } catch (error) {

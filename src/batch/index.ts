@@ -16,9 +16,14 @@ export {
   readJobsFile,
 } from './jobs-file.ts';
 export { Masker } from './masker.ts';
-export { createNotifiers } from './notifiers/create-notifiers.ts';
-export type { BatchEvent, Notifier } from './notifiers/notifier.ts';
-export { WebhookNotifier, type WebhookNotifierProps } from './notifiers/webhook-notifier.ts';
+export { createNotifiers, type NotifierContext } from './notifiers/create-notifiers.ts';
+export { EmailChannel, type EmailChannelProps, type MailTransport } from './notifiers/email-channel.ts';
+export type { BatchEvent, Channel, Notice, Notifier } from './notifiers/notifier.ts';
+export { defaultRateLimit, type RateLimit } from './notifiers/notifier-definition.ts';
+export { NotifierQueue, type NotifierQueueProps, type QueueTimers } from './notifiers/notifier-queue.ts';
+export { SlackChannel, type SlackChannelProps } from './notifiers/slack-channel.ts';
+export { slackPayload } from './notifiers/slack-payload.ts';
+export { WebhookChannel, type WebhookChannelProps } from './notifiers/webhook-channel.ts';
 export { builtinJobs, type OpenBatchProps, openBatchService } from './open.ts';
 export { buildCommand } from './runners/command.ts';
 export { LocalRunner, type LocalRunnerProps, type Spawner } from './runners/local/local-runner.ts';

@@ -10,12 +10,18 @@ import {
   describeIssue,
   type JobInput,
   jobSchema,
-  notifierSchema,
   type overlapPolicies,
   type runnerKinds,
   topLevelSchema,
 } from './jobs-schema.ts';
+import {
+  type NotifierDefinition,
+  notifierSchema,
+  toNotifierDefinition,
+} from './notifiers/notifier-definition.ts';
 import { cronProblem } from './schedule.ts';
+
+export type { NotifierDefinition };
 
 export type RunnerKind = (typeof runnerKinds)[number];
 export type OverlapPolicy = (typeof overlapPolicies)[number];
@@ -53,12 +59,6 @@ export interface JobDefinition {
   overlap: OverlapPolicy;
   catchup: { policy: CatchupPolicy; max: number };
   notify: string[];
-}
-
-export interface NotifierDefinition {
-  type: 'webhook';
-  url: string;
-  headers: Record<string, string>;
 }
 
 /** A validated jobs.yaml. */
@@ -102,7 +102,7 @@ export function parseJobsFile(text: string, source = 'jobs.yaml'): JobsFile {
   const notifiers: Record<string, NotifierDefinition> = {};
   for (const [name, raw] of Object.entries(top.data.notifiers ?? {})) {
     const n = collect(notifierSchema, raw, `notifiers.${name}`, errors);
-    if (n) notifiers[name] = { type: n.type, url: n.url, headers: n.headers ?? {} };
+    if (n) notifiers[name] = toNotifierDefinition(n);
   }
 
   const jobs: JobDefinition[] = [];

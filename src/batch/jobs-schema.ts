@@ -85,18 +85,6 @@ export const jobSchema = z.strictObject({
   schedule: z.string().min(1).optional(),
 });
 
-export const notifierSchema = z.discriminatedUnion(
-  'type',
-  [
-    z.strictObject({
-      type: z.literal('webhook'),
-      url: z.string().min(1),
-      headers: z.record(z.string(), envValue).optional(),
-    }),
-  ],
-  { error: 'expected type: webhook' },
-);
-
 export const topLevelSchema = z.strictObject({
   defaults: z.unknown().optional(),
   notifiers: z
@@ -107,7 +95,6 @@ export const topLevelSchema = z.strictObject({
 
 export type JobInput = z.infer<typeof jobSchema>;
 export type DefaultsInput = z.infer<typeof defaultsSchema>;
-export type NotifierInput = z.infer<typeof notifierSchema>;
 
 /** Renders a zod issue as `key: message`, in words a YAML author understands. */
 export function describeIssue(issue: z.core.$ZodIssue): string {

@@ -22,6 +22,10 @@ export interface OpenBatchProps {
   jobsPath: string | undefined;
   /** Where `${NAME}` in jobs.yaml resolves from: the server's environment. */
   env: Record<string, string | undefined>;
+  /** ENQUETE_PUBLIC_URL, for console links in notifications. */
+  publicUrl?: string;
+  /** SMTP_URL, for e-mail notifiers. */
+  smtpUrl?: string;
   options?: BatchServiceOptions;
 }
 
@@ -41,6 +45,7 @@ export function openBatchService(props: OpenBatchProps): BatchService {
     log: props.log,
     jobs,
     env: props.env,
+    notifierContext: { publicUrl: props.publicUrl, smtpUrl: props.smtpUrl },
     options: props.options,
   });
 }

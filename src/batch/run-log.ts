@@ -16,6 +16,8 @@ export interface RunLogProps {
   onWriteError: (error: unknown) => void;
 }
 
+const tailLines = 20;
+
 /**
  * The run log kept by us: lines are masked, numbered and written in batches (every 250 ms or
  * 500 lines), one insert at a time, so a chatty job costs few statements and lines keep their order.
@@ -34,6 +36,8 @@ export class RunLog {
   #writing: Promise<void> = Promise.resolve();
   #scheduled = false;
   #timer: NodeJS.Timeout | undefined;
+  /** The last lines the job printed, masked, for notifications. */
+  #tail: string[] = [];
 
   constructor(props: RunLogProps) {
     this.#p = props;
@@ -45,19 +49,29 @@ export class RunLog {
       this.#dropped++;
       return;
     }
-    if (stream !== 'system') this.#kept++;
+    const masked = this.#p.masker.mask(text);
+    if (stream !== 'system') {
+      this.#kept++;
+      this.#tail.push(masked);
+      if (this.#tail.length > tailLines) this.#tail.shift();
+    }
     this.#pending.push({
       run_id: this.#p.runId,
       seq: ++this.#seq,
       at: isoNow(this.#p.clock),
       stream,
-      text: this.#p.masker.mask(text),
+      text: masked,
     });
     if (this.#pending.length >= 500) this.#schedule();
     else if (!this.#timer) {
       this.#timer = setTimeout(() => this.#schedule(), this.#p.batchMs ?? 250);
       this.#timer.unref();
     }
+  }
+
+  /** The last 20 lines of output (stdout and stderr) of this attempt, masked, oldest first. */
+  tail(): string[] {
+    return [...this.#tail];
   }
 
   /** Writes what is pending; resolves when every line added so far is stored. */

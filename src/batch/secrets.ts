@@ -1,6 +1,7 @@
 import { batchError } from './errors.ts';
 import type { JobDefinition, JobsFile, NotifierDefinition } from './jobs-file.ts';
 import { Masker } from './masker.ts';
+import { resolveNotifier } from './notifiers/notifier-definition.ts';
 
 /** Jobs whose `${NAME}` references are replaced by values, with a masker for those values. */
 export interface ResolvedJobs {
@@ -13,9 +14,9 @@ export interface ResolvedJobs {
 const reference = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /**
- * Resolves `${NAME}` in job `env` values and in notifier URLs and headers from `env` (the server's
- * environment). Every resolved value is a secret: the returned masker hides it. Throws
- * BATCH_SECRET_MISSING naming each job (or notifier) and variable that is not set.
+ * Resolves `${NAME}` in job `env` values and in notifier texts (URLs, headers, addresses) from
+ * `env` (the server's environment). Every resolved value is a secret: the returned masker hides
+ * it. Throws BATCH_SECRET_MISSING naming each job (or notifier) and variable that is not set.
  *
  * @example
  * const { jobs, masker } = resolveJobs(file, process.env);
@@ -42,13 +43,7 @@ export function resolveJobs(file: JobsFile, env: Record<string, string | undefin
   }));
   const notifiers: Record<string, NotifierDefinition> = {};
   for (const [name, n] of Object.entries(file.notifiers)) {
-    notifiers[name] = {
-      ...n,
-      url: resolve(n.url, `notifier ${name}: url`),
-      headers: Object.fromEntries(
-        Object.entries(n.headers).map(([k, v]) => [k, resolve(v, `notifier ${name}: headers.${k}`)]),
-      ),
-    };
+    notifiers[name] = resolveNotifier(n, (text, key) => resolve(text, `notifier ${name}: ${key}`));
   }
   if (missing.length > 0) {
     throw batchError('BATCH_SECRET_MISSING', missing.join('; '), { details: { errors: missing } });

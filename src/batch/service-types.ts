@@ -2,6 +2,7 @@ import type { Db } from '../db/index.ts';
 import type { Clock, Ids } from '../kernel/index.ts';
 import type { BatchLog } from './executor.ts';
 import type { JobDefinition, JobsFile, RunnerKind } from './jobs-file.ts';
+import type { NotifierContext } from './notifiers/create-notifiers.ts';
 import type { Notifier } from './notifiers/notifier.ts';
 import type { RunTrigger } from './run-store.ts';
 import type { Runner } from './runners/runner.ts';
@@ -20,6 +21,8 @@ export interface BatchServiceDeps {
   runners?: Partial<Record<RunnerKind, Runner>>;
   /** By name; by default built from the file's `notifiers:`. */
   notifiers?: Record<string, Notifier>;
+  /** Public URL, SMTP server and transports for the notifiers built from the file. */
+  notifierContext?: NotifierContext;
   log?: BatchLog;
   options?: BatchServiceOptions;
 }
@@ -64,7 +67,7 @@ export interface BatchService {
   backfill(job: string, from: string, to: string): Promise<RunView[]>;
   /** One scheduler tick then one dispatch pass (the loop does this every `tickMs`). */
   tick(): Promise<TickResult>;
-  /** Resolves when no attempt runs in this process and no dispatch is pending. */
+  /** Resolves when no attempt runs in this process, no dispatch is pending and no notice waits. */
   idle(): Promise<void>;
   /**
    * Drives the given runs (in this process, or waiting for another) until each has ended, waits
@@ -77,6 +80,6 @@ export interface BatchService {
   /** Replaces the job list (SIGHUP, console); runs in progress go on. */
   reload(jobs: JobsFile): Promise<void>;
   start(): void;
-  /** Stops the loop and waits for the attempts running in this process. */
+  /** Stops the loop, waits for the attempts running in this process, then sends held notices. */
   stop(): Promise<void>;
 }

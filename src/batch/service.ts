@@ -4,7 +4,7 @@ import { Dispatcher } from './dispatcher.ts';
 import { batchError } from './errors.ts';
 import { type BatchLog, Executor } from './executor.ts';
 import type { JobDefinition, JobsFile } from './jobs-file.ts';
-import { createNotifiers } from './notifiers/create-notifiers.ts';
+import { createNotifiers, type NotifierContext } from './notifiers/create-notifiers.ts';
 import type { Notifier } from './notifiers/notifier.ts';
 import { ALL_JOBS, type RunRow, RunStore, type RunTrigger } from './run-store.ts';
 import { LocalRunner } from './runners/local/local-runner.ts';
@@ -35,6 +35,7 @@ class BatchServiceImpl implements BatchService {
   readonly #log: BatchLog;
   readonly #opts: Required<BatchServiceOptions>;
   readonly #customNotifiers: Record<string, Notifier> | undefined;
+  readonly #notifierContext: NotifierContext;
   readonly #scheduler: Scheduler;
   readonly #executor: Executor;
   #resolved: ResolvedJobs;
@@ -70,7 +71,8 @@ class BatchServiceImpl implements BatchService {
     };
     this.#customNotifiers = deps.notifiers;
     this.#resolved = resolveJobs(deps.jobs, this.#env);
-    this.#notifiers = deps.notifiers ?? createNotifiers(this.#resolved.notifiers);
+    this.#notifierContext = { log: this.#log, ...deps.notifierContext };
+    this.#notifiers = deps.notifiers ?? createNotifiers(this.#resolved.notifiers, this.#notifierContext);
     this.#index();
     this.#scheduler = new Scheduler({
       store: this.#store,
@@ -234,8 +236,9 @@ class BatchServiceImpl implements BatchService {
     return result;
   }
 
-  idle(): Promise<void> {
-    return this.#dispatcher.idle();
+  async idle(): Promise<void> {
+    await this.#dispatcher.idle();
+    await Promise.all(Object.values(this.#notifiers).map((n) => n.idle()));
   }
 
   async settle(
@@ -271,7 +274,14 @@ class BatchServiceImpl implements BatchService {
       isoNow(this.#clock),
     );
     this.#resolved = resolved;
-    this.#notifiers = this.#customNotifiers ?? createNotifiers(resolved.notifiers);
+    const previous = this.#notifiers;
+    this.#notifiers = this.#customNotifiers ?? createNotifiers(resolved.notifiers, this.#notifierContext);
+    // The replaced notifiers send what they hold and finish their deliveries on their own.
+    if (previous !== this.#notifiers) {
+      for (const n of Object.values(previous)) {
+        void n.close().catch((error) => this.#log.error({ err: error }, 'notifier close failed'));
+      }
+    }
     this.#index();
   }
 
@@ -292,5 +302,6 @@ class BatchServiceImpl implements BatchService {
     clearInterval(this.#timer);
     this.#timer = undefined;
     await this.idle();
+    await Promise.all(Object.values(this.#notifiers).map((n) => n.close()));
   }
 }

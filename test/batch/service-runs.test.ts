@@ -204,6 +204,7 @@ jobs:
       exitCode: 7,
       error: 'exit code 7',
       at: '2026-03-01T10:00:15.000Z',
+      logTail: ['try on 20260228'],
     });
   });
 

@@ -1,63 +1,63 @@
-import { batchError } from '../errors.ts';
-import { type BatchEvent, type Notifier, summary } from './notifier.ts';
+import { postJson } from './delivery.ts';
+import { type BatchEvent, type Channel, consoleLink, digestTitle, type Notice, summary } from './notifier.ts';
 
-export interface WebhookNotifierProps {
+export interface WebhookChannelProps {
   name: string;
   url: string;
   headers?: Record<string, string>;
+  /** Base of console links (ENQUETE_PUBLIC_URL); without it the payload has no `url`. */
+  publicUrl?: string | null;
   /** `fetch` by default. */
   fetch?: typeof fetch;
-  /** Waits before the 2nd, 3rd… delivery attempt; the default tries three times over about 6 s. */
-  retryDelaysMs?: number[];
   timeoutMs?: number;
 }
 
 /**
- * POSTs each event as JSON (`{type, text, ...event}`) to a URL. A 2xx answer is a delivery;
- * network errors, 429 and 5xx are retried; other answers fail at once.
+ * The generic webhook: POSTs each event as JSON, `{type: "batch.run.failed" | "batch.run.recovered",
+ * text, url, ...event}`, and a digest as `{type: "batch.digest", text, url, events, omitted}`.
  *
  * @example
- * const hook = new WebhookNotifier({ name: 'ops', url: 'https://hooks.example.org/batch' });
- * await hook.notify(event);
+ * const hook = new WebhookChannel({ name: 'ops', url: 'https://hooks.example.org/batch' });
+ * await hook.send({ kind: 'event', event });
  */
-export class WebhookNotifier implements Notifier {
+export class WebhookChannel implements Channel {
   readonly name: string;
-  readonly #url: string;
-  readonly #headers: Record<string, string>;
-  readonly #fetch: typeof fetch;
-  readonly #delays: number[];
-  readonly #timeoutMs: number;
+  readonly #p: WebhookChannelProps;
 
-  constructor(props: WebhookNotifierProps) {
+  constructor(props: WebhookChannelProps) {
     this.name = props.name;
-    this.#url = props.url;
-    this.#headers = props.headers ?? {};
-    this.#fetch = props.fetch ?? fetch;
-    this.#delays = props.retryDelaysMs ?? [1_000, 5_000];
-    this.#timeoutMs = props.timeoutMs ?? 10_000;
+    this.#p = props;
   }
 
-  async notify(event: BatchEvent): Promise<void> {
-    const body = JSON.stringify({ type: `batch.run.${event.kind}`, text: summary(event), ...event });
-    let problem = '';
-    for (let attempt = 0; attempt <= this.#delays.length; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, this.#delays[attempt - 1]));
-      try {
-        const res = await this.#fetch(this.#url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...this.#headers },
-          body,
-          signal: AbortSignal.timeout(this.#timeoutMs),
-        });
-        await res.arrayBuffer();
-        if (res.ok) return;
-        problem = `answered ${res.status}`;
-        if (res.status !== 429 && res.status < 500) break;
-      } catch (error) {
-        problem = error instanceof Error ? error.message : String(error);
-      }
+  send(notice: Notice): Promise<void> {
+    return postJson({
+      notifier: this.name,
+      url: this.#p.url,
+      headers: this.#p.headers,
+      body: this.payload(notice),
+      fetch: this.#p.fetch ?? fetch,
+      timeoutMs: this.#p.timeoutMs ?? 10_000,
+    });
+  }
+
+  /** The JSON body for a notice. */
+  payload(notice: Notice): Record<string, unknown> {
+    const publicUrl = this.#p.publicUrl ?? null;
+    if (notice.kind === 'digest') {
+      return {
+        type: 'batch.digest',
+        text: digestTitle(this.name, notice),
+        url: consoleLink(publicUrl) ?? undefined,
+        events: notice.events.map((e) => ({ text: summary(e), ...e })),
+        omitted: notice.omitted,
+      };
     }
-    // The URL may carry a token: name the notifier, not the URL.
-    throw batchError('BATCH_NOTIFY_FAILED', `notifier ${this.name}: ${problem}`);
+    const event: BatchEvent = notice.event;
+    return {
+      type: `batch.run.${event.kind}`,
+      text: summary(event),
+      url: consoleLink(publicUrl, event.job, event.runId) ?? undefined,
+      ...event,
+    };
   }
 }

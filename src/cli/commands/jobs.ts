@@ -13,6 +13,8 @@ async function withBatch<T>(fn: (batch: BatchService) => Promise<T>): Promise<T>
       log: ctx.log,
       jobsPath: ctx.config.jobsPath,
       env: process.env,
+      publicUrl: ctx.config.publicUrl,
+      smtpUrl: ctx.config.smtpUrl,
     });
     try {
       return await fn(batch);
