@@ -19,6 +19,7 @@ import {
   notifierSchema,
   toNotifierDefinition,
 } from './notifiers/notifier-definition.ts';
+import { checkRunnerOptions, type RunnersSettings, runnersSchema } from './runners/runner-settings.ts';
 import { cronProblem } from './schedule.ts';
 
 export type { NotifierDefinition };
@@ -59,12 +60,16 @@ export interface JobDefinition {
   overlap: OverlapPolicy;
   catchup: { policy: CatchupPolicy; max: number };
   notify: string[];
+  /** The job's own settings for its runner (container, kubernetes, ecs), over `runners.<kind>`. */
+  runnerOptions?: Record<string, unknown>;
 }
 
 /** A validated jobs.yaml. */
 export interface JobsFile {
   jobs: JobDefinition[];
   notifiers: Record<string, NotifierDefinition>;
+  /** `runners:`, the settings shared by the jobs of each runner kind; `${NAME}` still unexpanded. */
+  runners?: RunnersSettings;
 }
 
 /** Like Cloud Scheduler's retry defaults. */
@@ -99,6 +104,14 @@ export function parseJobsFile(text: string, source = 'jobs.yaml'): JobsFile {
 
   const errors: string[] = [];
   const defaults = collect(defaultsSchema, top.data.defaults ?? {}, 'defaults', errors) ?? {};
+  let runners: RunnersSettings | undefined;
+  if (top.data.runners !== undefined) {
+    const r = runnersSchema.safeParse(top.data.runners);
+    if (r.success) runners = r.data;
+    else
+      for (const issue of r.error.issues)
+        errors.push(describeIssue({ ...issue, path: ['runners', ...issue.path] }));
+  }
   const notifiers: Record<string, NotifierDefinition> = {};
   for (const [name, raw] of Object.entries(top.data.notifiers ?? {})) {
     const n = collect(notifierSchema, raw, `notifiers.${name}`, errors);
@@ -111,7 +124,7 @@ export function parseJobsFile(text: string, source = 'jobs.yaml'): JobsFile {
     const label = jobLabel(raw, index);
     const input = collect(jobSchema, raw, label, errors);
     if (!input) return;
-    const job = applyDefaults(input, defaults, label, errors);
+    const job = applyDefaults(input, defaults, label, errors, runners ?? {});
     for (const n of job.notify) {
       if (!notifiers[n]) errors.push(`${label}: notify: no notifier named ${n}`);
     }
@@ -120,7 +133,7 @@ export function parseJobsFile(text: string, source = 'jobs.yaml'): JobsFile {
   });
   checkUnique(jobs, labels, errors);
   if (errors.length > 0) fail(source, errors);
-  return { jobs, notifiers };
+  return runners === undefined ? { jobs, notifiers } : { jobs, notifiers, runners };
 }
 
 /** Reads a jobs file from disk; see {@link parseJobsFile}. */
@@ -153,7 +166,13 @@ function collect<S extends z.ZodType>(schema: S, raw: unknown, label: string, er
   return undefined;
 }
 
-function applyDefaults(job: JobInput, d: DefaultsInput, label: string, errors: string[]): JobDefinition {
+function applyDefaults(
+  job: JobInput,
+  d: DefaultsInput,
+  label: string,
+  errors: string[],
+  runners: RunnersSettings,
+): JobDefinition {
   if (!job.name && !job.endpoint) errors.push(`${label}: name or endpoint is required`);
   const name = job.name ?? nameFromEndpoint(job.endpoint ?? '');
   const runner = job.runner ?? d.runner ?? 'local';
@@ -182,6 +201,11 @@ function applyDefaults(job: JobInput, d: DefaultsInput, label: string, errors: s
   if (retry.minBackoffMs > retry.maxBackoffMs) {
     errors.push(`${label}: retry: minBackoff is longer than maxBackoff`);
   }
+  const own = checkRunnerOptions(runner, runners, job.runnerOptions);
+  for (const issue of own.issues) {
+    errors.push(`${label}: ${describeIssue({ ...issue, path: ['runnerOptions', ...issue.path] })}`);
+  }
+  for (const problem of own.problems) errors.push(`${label}: ${problem}`);
   const catchup = job.catchup ?? d.catchup ?? 'once';
   const notify = job.notify ?? d.notify ?? [];
   return {
@@ -207,6 +231,7 @@ function applyDefaults(job: JobInput, d: DefaultsInput, label: string, errors: s
         ? { policy: catchup, max: defaultCatchupMax }
         : { policy: catchup.policy, max: catchup.max ?? defaultCatchupMax },
     notify: typeof notify === 'string' ? [notify] : notify,
+    ...(own.options === undefined ? {} : { runnerOptions: own.options }),
   };
 }
 

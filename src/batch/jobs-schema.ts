@@ -83,6 +83,8 @@ export const jobSchema = z.strictObject({
     .optional(),
   args: z.array(z.union([z.string(), z.number()]).transform((v) => String(v))).optional(),
   schedule: z.string().min(1).optional(),
+  /** Checked against the job's runner kind by `runners/runner-settings.ts`. */
+  runnerOptions: z.unknown().optional(),
 });
 
 export const topLevelSchema = z.strictObject({
@@ -90,6 +92,8 @@ export const topLevelSchema = z.strictObject({
   notifiers: z
     .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a notifier name'), z.unknown())
     .optional(),
+  /** Checked by `runners/runner-settings.ts`. */
+  runners: z.unknown().optional(),
   jobs: z.array(z.unknown(), { error: 'expected a list of jobs' }),
 });
 

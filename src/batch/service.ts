@@ -7,7 +7,8 @@ import type { JobDefinition, JobsFile } from './jobs-file.ts';
 import { createNotifiers, type NotifierContext } from './notifiers/create-notifiers.ts';
 import type { Notifier } from './notifiers/notifier.ts';
 import { ALL_JOBS, type RunRow, RunStore, type RunTrigger } from './run-store.ts';
-import { LocalRunner } from './runners/local/local-runner.ts';
+import { createRunners } from './runners/create-runners.ts';
+import { type ResolvedRunnerSettings, resolveRunnerSettings } from './runners/runner-settings.ts';
 import { Scheduler, type TickResult } from './scheduler.ts';
 import { type ResolvedJobs, resolveJobs } from './secrets.ts';
 import type { BatchService, BatchServiceDeps, BatchServiceOptions, PauseTarget } from './service-types.ts';
@@ -39,6 +40,7 @@ class BatchServiceImpl implements BatchService {
   readonly #scheduler: Scheduler;
   readonly #executor: Executor;
   #resolved: ResolvedJobs;
+  #runnerSettings: ResolvedRunnerSettings;
   #byName = new Map<string, JobDefinition>();
   #notifiers: Record<string, Notifier>;
   #readyPromise: Promise<void> | undefined;
@@ -71,6 +73,7 @@ class BatchServiceImpl implements BatchService {
     };
     this.#customNotifiers = deps.notifiers;
     this.#resolved = resolveJobs(deps.jobs, this.#env);
+    this.#runnerSettings = resolveRunnerSettings(deps.jobs, this.#env);
     this.#notifierContext = { log: this.#log, ...deps.notifierContext };
     this.#notifiers = deps.notifiers ?? createNotifiers(this.#resolved.notifiers, this.#notifierContext);
     this.#index();
@@ -84,7 +87,13 @@ class BatchServiceImpl implements BatchService {
     this.#executor = new Executor({
       store: this.#store,
       clock: this.#clock,
-      runners: deps.runners ?? { local: new LocalRunner() },
+      runners:
+        deps.runners ??
+        createRunners({
+          settings: () => this.#runnerSettings,
+          masker: () => this.#resolved.masker,
+          env: this.#env,
+        }),
       notifiers: () => this.#notifiers,
       masker: () => this.#resolved.masker,
       log: this.#log,
@@ -269,11 +278,13 @@ class BatchServiceImpl implements BatchService {
 
   async reload(jobs: JobsFile): Promise<void> {
     const resolved = resolveJobs(jobs, this.#env);
+    const runnerSettings = resolveRunnerSettings(jobs, this.#env);
     await this.#store.ensureJobStates(
       resolved.jobs.map((j) => j.name),
       isoNow(this.#clock),
     );
     this.#resolved = resolved;
+    this.#runnerSettings = runnerSettings;
     const previous = this.#notifiers;
     this.#notifiers = this.#customNotifiers ?? createNotifiers(resolved.notifiers, this.#notifierContext);
     // The replaced notifiers send what they hold and finish their deliveries on their own.
