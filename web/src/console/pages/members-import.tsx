@@ -82,8 +82,9 @@ export function MembersImport({ onImported }: { onImported: () => void }) {
   };
 
   const size = picked?.file.size ?? 0;
-  // The server's bytes read trail the upload by its buffers; show whichever is further along.
-  const done = Math.min(size, Math.max(sent, status?.bytes ?? 0));
+  // The upload runs megabytes ahead of the rows written (socket buffers): once the server reports,
+  // the bar follows what it has read; until then, what was sent.
+  const done = Math.min(size, status ? status.bytes : sent);
 
   return (
     <div className="card members-import">
@@ -146,11 +147,12 @@ export function MembersImport({ onImported }: { onImported: () => void }) {
         <div className="import-progress" role="status" aria-label="Import progress">
           <progress max={size || 1} value={done} />
           <span>
-            {formatBytes(done)} of {formatBytes(size)}
+            {formatBytes(Math.min(sent, size))} of {formatBytes(size)} sent
             {status ? (
               <>
                 {' '}
-                · {status.rows.toLocaleString()} rows read · {status.rejected.toLocaleString()} rejected
+                · the server has read {formatBytes(status.bytes)}: {status.rows.toLocaleString()} rows,{' '}
+                {status.rejected.toLocaleString()} rejected
               </>
             ) : null}
           </span>
