@@ -1,6 +1,7 @@
 import type { BatchJobStateTable } from '../db/index.ts';
 import type { JobDefinition } from './jobs-file.ts';
 import type { LogRow, RunRow, RunStatus, RunTrigger } from './run-store.ts';
+import { describeSchedule } from './schedule-words.ts';
 
 /** A run as the API, the CLI and the console show it. */
 export interface RunView {
@@ -28,6 +29,8 @@ export interface JobView {
   endpoint: string;
   description: string | null;
   schedule: string | null;
+  /** The schedule in words (`every day at 02:30`); null for uncommon shapes or no schedule. */
+  scheduleText: string | null;
   timezone: string;
   runner: JobDefinition['runner'];
   image: string | null;
@@ -95,6 +98,7 @@ export function jobView(
     endpoint: job.endpoint,
     description: job.description,
     schedule: job.schedule,
+    scheduleText: job.schedule === null ? null : describeSchedule(job.schedule),
     timezone: job.timezone,
     runner: job.runner,
     image: job.image,
