@@ -1,6 +1,7 @@
 import type { RunnerKind } from '../jobs-file.ts';
 import type { Masker } from '../masker.ts';
 import { ContainerRunner } from './container/container-runner.ts';
+import { EcsRunner } from './ecs/ecs-runner.ts';
 import { KubernetesRunner } from './kubernetes/kubernetes-runner.ts';
 import { LocalRunner } from './local/local-runner.ts';
 import type { Runner } from './runner.ts';
@@ -26,6 +27,7 @@ export interface CreateRunnersProps {
 export function createRunners(p: CreateRunnersProps): Partial<Record<RunnerKind, Runner>> {
   let container: ContainerRunner | undefined;
   let kubernetes: KubernetesRunner | undefined;
+  let ecs: EcsRunner | undefined;
   return {
     local: new LocalRunner(),
     get container() {
@@ -42,6 +44,11 @@ export function createRunners(p: CreateRunnersProps): Partial<Record<RunnerKind,
         env: p.env,
       });
       return kubernetes;
+    },
+    get ecs() {
+      // The AWS SDK finds credentials itself: environment, profile, container or instance role.
+      ecs ??= new EcsRunner({ settings: (spec) => settingsFor(p.settings(), 'ecs', spec.job) });
+      return ecs;
     },
   };
 }

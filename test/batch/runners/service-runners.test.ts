@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RunTaskCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseJobsFile } from '../../../src/batch/jobs-file.ts';
@@ -12,6 +13,7 @@ import type { Db } from '../../../src/db/index.ts';
 import { isEnqueteError, sequentialIds, TestClock } from '../../../src/kernel/index.ts';
 import { dialects } from '../../helpers/db.ts';
 import { batchTestDb } from '../helpers/batch-db.ts';
+import { fakeEcs, taskArn } from './helpers/fake-ecs.ts';
 import { FakeKube } from './helpers/fake-kube.ts';
 import { podmanForTests, testImage } from './helpers/podman.ts';
 
@@ -128,10 +130,12 @@ describe.each(dialects())('non-local runners through the service on %s', (dialec
     await db.close();
   });
 
+  let clock: TestClock;
   function make(yaml: string, env: Record<string, string | undefined>) {
+    clock = new TestClock('2026-03-01T10:00:00.000Z');
     service = createBatchService({
       db,
-      clock: new TestClock('2026-03-01T10:00:00.000Z'),
+      clock,
       ids: sequentialIds(),
       jobs: parseJobsFile(yaml),
       env,
@@ -219,5 +223,72 @@ jobs:
     expect(stored?.['data']).toEqual({ TOKEN: Buffer.from(secret).toString('base64') });
     const name = jobName({ runId: run.id, job: 'kube', date: '20250106', attempt: 1 });
     expect(fake.deletes).toEqual([{ job: name, propagationPolicy: 'Background' }]);
+  });
+
+  it('runs an ECS job: DATE in the overrides, its log masked, a capacity shortage retried', async () => {
+    const ecs = fakeEcs({
+      states: [
+        { lastStatus: 'RUNNING' },
+        {
+          lastStatus: 'STOPPED',
+          stopCode: 'EssentialContainerExited',
+          containers: [{ name: 'main', exitCode: 0 }],
+        },
+      ],
+      logs: [{ at: 1, message: `key=${secret}` }],
+    });
+    try {
+      const batch = make(
+        `
+runners:
+  ecs: { region: eu-west-1, cluster: etl, subnets: [subnet-1], pollInterval: 5ms }
+jobs:
+  - endpoint: /ibis/update_answer
+    runner: ecs
+    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/etl:1.4
+    cmd: /work/run.sh
+    cpu: 256
+    memory: 512
+    env: { BQ_KEY: '\${SVC_TOKEN}' }
+    retry: { attempts: 2, minBackoff: 1ms, maxBackoff: 1ms }
+    runnerOptions: { taskDefinition: 'etl:7' }
+`,
+        { SVC_TOKEN: secret },
+      );
+      ecs.ecs
+        .on(RunTaskCommand)
+        .resolvesOnce({ tasks: [], failures: [{ reason: 'RESOURCE:MEMORY' }] })
+        .resolves({
+          tasks: [{ taskArn }],
+        });
+      const run = await batch.startRun('ibis-update_answer', { date: '20250107' });
+      const [waiting] = await batch.settle([run.id], { pollMs: 5 });
+      expect(waiting).toMatchObject({
+        status: 'queued',
+        attempt: 1,
+        nextAttemptAt: '2026-03-01T10:00:00.001Z',
+      });
+      clock.tick(1);
+      const [settled] = await batch.settle([run.id], { pollMs: 5 });
+      expect(settled).toMatchObject({ status: 'succeeded', attempt: 2, exitCode: 0 });
+      const calls = ecs.ecs.commandCalls(RunTaskCommand).map((c) => c.args[0].input);
+      expect(calls.map((c) => c.clientToken)).toEqual([
+        expect.stringMatching(/^[0-9a-f]{64}$/),
+        expect.stringMatching(/^[0-9a-f]{64}$/),
+      ]);
+      expect(calls[0]!.clientToken).not.toBe(calls[1]!.clientToken);
+      expect(calls[1]!.overrides?.containerOverrides?.[0]?.environment).toEqual([
+        { name: 'BQ_KEY', value: secret },
+        { name: 'DATE', value: '20250107' },
+      ]);
+      const logs = (await batch.logs(run.id)).map((l) => l.text);
+      expect(logs).toContain('key=***');
+      expect(logs).toContain(
+        'attempt 1 failed: ECS could not start the task: RESOURCE:MEMORY; next attempt at 2026-03-01T10:00:00.001Z',
+      );
+      expect(logs.join('\n')).not.toContain(secret);
+    } finally {
+      ecs.restore();
+    }
   });
 });
