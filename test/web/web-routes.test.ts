@@ -94,7 +94,9 @@ describe('web routes with a build', () => {
   });
 
   it('answers console.html for every console path', async () => {
-    const urls = consolePaths.map((p) => p.replace(':id', 'sv_123').replace(':externalId', 'm%2F1'));
+    const urls = consolePaths.map((p) =>
+      p.replace(':id', 'sv_123').replace(':externalId', 'm%2F1').replace(':name', 'nightly'),
+    );
     expect(urls).toEqual([
       '/',
       '/login',
@@ -106,6 +108,8 @@ describe('web routes with a build', () => {
       '/members',
       '/members/m%2F1',
       '/segments',
+      '/jobs',
+      '/jobs/nightly',
     ]);
     for (const url of urls) {
       const res = await app.inject({ url });

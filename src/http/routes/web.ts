@@ -22,6 +22,8 @@ export const consolePaths = [
   '/members',
   '/members/:externalId',
   '/segments',
+  '/jobs',
+  '/jobs/:name',
 ] as const;
 
 /** Hashed file names never change content: cache them for a year. */

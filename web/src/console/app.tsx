@@ -3,6 +3,8 @@ import { ApiError } from '../shared/api-client.ts';
 import { api, type User } from './api.ts';
 import { ErrorBox } from './components/error-box.tsx';
 import { EditorPage } from './pages/editor-page.tsx';
+import { JobPage } from './pages/job-page.tsx';
+import { JobsPage } from './pages/jobs-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { MemberPage } from './pages/member-page.tsx';
 import { MembersPage } from './pages/members-page.tsx';
@@ -85,6 +87,11 @@ export function App() {
             Segments
           </Link>
         ) : null}
+        {canEdit ? (
+          <Link href="/jobs" className={route.page === 'jobs' || route.page === 'job' ? 'active' : ''}>
+            Jobs
+          </Link>
+        ) : null}
         {user.role === 'admin' ? (
           <Link href="/users" className={route.page === 'users' ? 'active' : ''}>
             Users
@@ -123,6 +130,10 @@ function page(route: ReturnType<typeof matchRoute>, user: User, canEdit: boolean
       return canEdit ? <MemberPage key={route.externalId} externalId={route.externalId} /> : <Forbidden />;
     case 'segments':
       return canEdit ? <SegmentsPage /> : <Forbidden />;
+    case 'jobs':
+      return canEdit ? <JobsPage /> : <Forbidden />;
+    case 'job':
+      return canEdit ? <JobPage key={route.name} name={route.name} /> : <Forbidden />;
     case 'not-found':
       return (
         <p>

@@ -39,6 +39,8 @@ export type Route =
   | { page: 'members' }
   | { page: 'member'; externalId: string }
   | { page: 'segments' }
+  | { page: 'jobs' }
+  | { page: 'job'; name: string }
   | { page: 'surveys' }
   | { page: 'survey'; id: string }
   | { page: 'edit'; id: string }
@@ -60,6 +62,8 @@ export function matchRoute(path: string): Route {
     return { page: 'member', externalId: second };
   }
   if (first === 'segments' && parts.length === 1) return { page: 'segments' };
+  if (first === 'jobs' && parts.length === 1) return { page: 'jobs' };
+  if (first === 'jobs' && second !== undefined && parts.length === 2) return { page: 'job', name: second };
   if (first !== 'surveys') return { page: 'not-found' };
   if (parts.length === 1) return { page: 'surveys' };
   if (second === 'new' && parts.length === 2) return { page: 'new' };
