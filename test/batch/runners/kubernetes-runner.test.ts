@@ -231,6 +231,13 @@ describe('kubernetes runner against a fake API server', () => {
     expect(gets.length).toBeGreaterThanOrEqual(1);
   });
 
+  it('notices the end from the pod when the watch goes quiet', async () => {
+    const runner = await setup({ silentWatch: true });
+    const c = collector();
+    expect(await runner.run(spec(), c.io())).toEqual({ exitCode: 0, error: null, retryable: true });
+    expect(c.out()).toEqual([`DATE=20260301 token=${secret}`, 'done']);
+  });
+
   it('gives up on an image that does not exist without retrying', async () => {
     const runner = await setup({
       script: () => ({

@@ -9,6 +9,7 @@ import {
   type KubeJob,
   type KubePod,
   stuckPod,
+  terminated,
 } from './job-status.ts';
 import { watchJob } from './job-watch.ts';
 import { KubeApiError, KubeClient } from './kube-client.ts';
@@ -169,8 +170,17 @@ export class KubernetesRunner implements Runner {
         if (checking || stop.signal.aborted) return;
         checking = true;
         checkPods()
-          .then((outcome) => outcome && resolve({ kind: 'stuck', outcome }))
-          // A failed pod check is tried again on the next tick; the Job watch decides the end.
+          .then(async (outcome) => {
+            if (outcome) return resolve({ kind: 'stuck', outcome });
+            // The container has ended: ask for the Job too, should the watch have gone quiet.
+            if (pod && terminated(pod)) {
+              const state = jobState(
+                await client.json<KubeJob>('GET', `/apis/batch/v1/namespaces/${ns}/jobs/${name}`),
+              );
+              if (state.done) resolve({ kind: 'done', state });
+            }
+          })
+          // A failed check is tried again on the next tick.
           .catch(() => {})
           .finally(() => {
             checking = false;

@@ -21,6 +21,8 @@ export interface FakeKubeOptions {
   script?: (job: Obj, env: Record<string, string>) => PodScript;
   /** False: watch requests are refused with 403, as by an RBAC role without `watch`. */
   watch?: boolean;
+  /** Watches stay open and say nothing, as behind a proxy that holds the stream. */
+  silentWatch?: boolean;
   /** Answers the first watch of each Job with a 410 Gone event, as when its resourceVersion is too old. */
   expireFirstWatch?: boolean;
   tls?: { key: string; cert: string; ca: string };
@@ -300,6 +302,12 @@ export class FakeKube {
       res.end(
         `${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'too old resource version', reason: 'Expired', code: 410 } })}\n`,
       );
+      return;
+    }
+    if (this.#opts.silentWatch) {
+      const silent = { key: '', res };
+      this.#watchers.add(silent);
+      res.on('close', () => this.#watchers.delete(silent));
       return;
     }
     const from = Number(q.get('resourceVersion') ?? 0);
