@@ -44,6 +44,8 @@ class BatchServiceImpl implements BatchService {
   #byName = new Map<string, JobDefinition>();
   #notifiers: Record<string, Notifier>;
   #readyPromise: Promise<void> | undefined;
+  /** When this service learned its jobs: a job's schedule counts from here, not from first use. */
+  readonly #since: string;
   readonly #dispatcher: Dispatcher;
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
@@ -53,13 +55,14 @@ class BatchServiceImpl implements BatchService {
    * CLI command that never touches batch) must not leave a write running after it closes the db.
    */
   get #ready(): Promise<void> {
-    this.#readyPromise ??= this.#store.ensureJobStates([...this.#byName.keys()], isoNow(this.#clock));
+    this.#readyPromise ??= this.#store.ensureJobStates([...this.#byName.keys()], this.#since);
     return this.#readyPromise;
   }
 
   constructor(deps: BatchServiceDeps) {
     this.#store = new RunStore(deps.db);
     this.#clock = deps.clock;
+    this.#since = isoNow(deps.clock);
     this.#ids = deps.ids;
     this.#env = deps.env ?? {};
     this.#log = deps.log ?? quietLog;
