@@ -178,6 +178,7 @@ create table waves (
   reminders text not null,
   subject text not null,
   body text not null,
+  body_format text not null,
   estimated_minutes integer,
   status text not null,
   invited integer not null default 0,

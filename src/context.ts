@@ -3,6 +3,7 @@ import { type AuthService, createAuthService } from './auth/index.ts';
 import { type BatchService, openBatchService } from './batch/index.ts';
 import type { Config } from './config/index.ts';
 import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
+import { createDistributionService, createMailer, type DistributionService } from './distribution/index.ts';
 import { type Clock, cryptoIds, type Ids, systemClock } from './kernel/index.ts';
 import { createPanelService, type PanelService } from './panel/index.ts';
 import { createResponseService, type ResponseService } from './responses/index.ts';
@@ -24,6 +25,8 @@ export interface Context {
   panel: PanelService;
   /** The batch launcher; its scheduler loop runs only where `serve` starts it (role all|scheduler). */
   batch: BatchService;
+  /** Waves, invitations, outbox, reminders, portal; its send/remind loop runs where `serve` starts it. */
+  distribution: DistributionService;
 }
 
 export interface ContextOverrides {
@@ -52,6 +55,23 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const ids = overrides.ids ?? cryptoIds;
   const base = { db, clock, ids };
   const surveys = createSurveyService(base);
+  const panel = createPanelService(base);
+  const distribution = createDistributionService({
+    ...base,
+    surveys,
+    panel,
+    publicUrl: config.publicUrl,
+    // nodemailer connects on the first send only: commands that never send open no connection.
+    mailer: config.smtpUrl
+      ? createMailer({
+          smtpUrl: config.smtpUrl,
+          from: config.mailFrom,
+          pool: true,
+          ...(config.smtpRate ? { rate: config.smtpRate } : {}),
+        })
+      : null,
+    log: log.child({ module: 'distribution' }),
+  });
   return {
     config,
     db,
@@ -60,8 +80,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     log,
     auth: createAuthService(base),
     surveys,
-    responses: createResponseService({ ...base, surveys }),
-    panel: createPanelService(base),
+    responses: createResponseService({ ...base, surveys, invitations: distribution.gate }),
+    panel,
     batch: openBatchService({
       ...base,
       log: log.child({ module: 'batch' }),
@@ -70,5 +90,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       publicUrl: config.publicUrl,
       smtpUrl: config.smtpUrl,
     }),
+    distribution,
   };
 }

@@ -14,6 +14,10 @@ export interface Config {
   /** jobs.yaml path, or undefined for the built-in jobs. */
   jobsPath: string | undefined;
   smtpUrl: string | undefined;
+  /** Sender of invitations (`ENQUETE_MAIL_FROM`); default `enquete <noreply@HOST of the public URL>`. */
+  mailFrom: string;
+  /** At most this many messages per interval (`ENQUETE_SMTP_RATE`, e.g. `50/s`); undefined: no limit. */
+  smtpRate: { messages: number; perMs: number } | undefined;
   adminPassword: string | undefined;
   publicUrl: string;
   logLevel: string;
@@ -28,6 +32,8 @@ const keys = {
   HOST: 'host',
   ENQUETE_JOBS: 'jobsPath',
   SMTP_URL: 'smtpUrl',
+  ENQUETE_MAIL_FROM: 'mailFrom',
+  ENQUETE_SMTP_RATE: 'smtpRate',
   ENQUETE_ADMIN_PASSWORD: 'adminPassword',
   ENQUETE_PUBLIC_URL: 'publicUrl',
   ENQUETE_LOG_LEVEL: 'logLevel',
@@ -46,6 +52,11 @@ const schema = z.object({
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+    .optional(),
+  ENQUETE_MAIL_FROM: z.string().min(3).optional(),
+  ENQUETE_SMTP_RATE: z
+    .string()
+    .regex(/^[1-9]\d*\/(s|min|h)$/, 'must be messages per unit, e.g. 50/s, 3000/min or 100000/h')
     .optional(),
   ENQUETE_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
   ENQUETE_PUBLIC_URL: z.url().optional(),
@@ -78,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
   }
   const c = parsed.data;
   const jobsDefault = resolve(cwd, 'jobs.yaml');
+  const publicUrl = (c.ENQUETE_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '');
   return {
     dataDir: resolve(cwd, c.ENQUETE_DATA_DIR),
     databaseUrl: c.DATABASE_URL,
@@ -89,11 +101,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
         ? jobsDefault
         : undefined,
     smtpUrl: c.SMTP_URL,
+    mailFrom: c.ENQUETE_MAIL_FROM ?? `enquete <noreply@${new URL(publicUrl).hostname}>`,
+    smtpRate: c.ENQUETE_SMTP_RATE ? parseRate(c.ENQUETE_SMTP_RATE) : undefined,
     adminPassword: c.ENQUETE_ADMIN_PASSWORD,
-    publicUrl: (c.ENQUETE_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
+    publicUrl,
     logLevel: c.ENQUETE_LOG_LEVEL,
     bodyLimit: c.ENQUETE_BODY_LIMIT,
   };
+}
+
+const rateUnitMs = { s: 1000, min: 60_000, h: 3_600_000 } as const;
+
+/** `50/s` → 50 messages per 1,000 ms. */
+function parseRate(text: string): { messages: number; perMs: number } {
+  const [count, unit] = text.split('/') as [string, keyof typeof rateUnitMs];
+  return { messages: Number(count), perMs: rateUnitMs[unit] };
 }
 
 function readConfigFile(path: string): Record<string, unknown> {

@@ -112,7 +112,7 @@ export interface ResponsesTable {
   version: number;
   /** The respondent's personal token (open link or, later, an invitation). Unique. */
   token: string;
-  status: 'in_progress' | 'completed' | 'screened_out';
+  status: 'in_progress' | 'completed' | 'screened_out' | 'quota_full';
   /** Answers as codes, JSON object keyed by question name. */
   data: string;
   /** Index of the page the respondent was on at the last save. */
@@ -218,6 +218,8 @@ export interface WavesTable {
   /** LiquidJS templates of the message. */
   subject: string;
   body: string;
+  /** `text` (an HTML part is made from it) or `html`. */
+  body_format: 'text' | 'html';
   estimated_minutes: number | null;
   /** `creating` while invitations are written, then `ready`; `failed` if creation stopped. */
   status: 'creating' | 'ready' | 'failed';

@@ -1,4 +1,5 @@
 import type { Db } from '../db/index.ts';
+import type { InvitationGate } from '../distribution/index.ts';
 import { type Clock, type Ids, isoNow } from '../kernel/index.ts';
 import type { CompiledSurvey, SurveyService, ValidationIssue } from '../surveys/index.ts';
 import { responseErrors } from './errors.ts';
@@ -19,7 +20,22 @@ export interface ResponseServiceProps {
   clock: Clock;
   ids: Ids;
   surveys: SurveyService;
+  /**
+   * The distribution hub's side of answering: invitation tokens, their status events and the
+   * completion hook (quotas). Without it, only open-link tokens exist and completions complete.
+   */
+  invitations?: InvitationGate;
 }
+
+/** No invitations: every token is an open-link token and every completion completes. */
+const noInvitations: InvitationGate = {
+  admit: async () => null,
+  find: async () => null,
+  opened: async () => {},
+  started: async () => {},
+  finished: async () => {},
+  onComplete: async () => 'completed',
+};
 
 /**
  * The responses module: answering sessions from the first open to completion or screen-out.
@@ -32,6 +48,7 @@ export interface ResponseServiceProps {
  */
 export function createResponseService(props: ResponseServiceProps): ResponseService {
   const { db, clock, ids, surveys } = props;
+  const gate = props.invitations ?? noInvitations;
   const k = db.kysely;
 
   async function rowOf(token: string): Promise<ResponseRow> {
@@ -40,12 +57,44 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
     return row;
   }
 
+  /**
+   * The first visit of an invitation token: its response row and the `opened` event, in one
+   * transaction. Of two simultaneous first visits, one inserts and records; the other finds it.
+   */
+  async function startInvitation(token: string, channel: string | undefined): Promise<ResponseRow> {
+    const invitation = await gate.admit(k, token);
+    if (!invitation) throw responseErrors.tokenUnknown();
+    const now = isoNow(clock);
+    await k.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('responses')
+        .values({
+          id: ids.id('rs'),
+          survey_id: invitation.surveyId,
+          version: invitation.version,
+          token,
+          status: 'in_progress',
+          data: '{}',
+          page: 0,
+          channel: channel ?? null,
+          started_at: now,
+          updated_at: now,
+          completed_at: null,
+          external_ref: null,
+        })
+        .onConflict((oc) => oc.column('token').doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) await gate.opened(trx, token, channel ?? null);
+    });
+    return rowOf(token);
+  }
+
   const compiledOf = (row: ResponseRow): Promise<CompiledSurvey> =>
     surveys.compiled(row.survey_id, Number(row.version));
 
   /** What a finished row answers when asked to complete again. */
   async function storedOutcome(row: ResponseRow): Promise<CompletionResult> {
-    const status = row.status === 'screened_out' ? 'screened_out' : 'completed';
+    const status = row.status === 'in_progress' ? 'completed' : row.status;
     let html: string | null = null;
     if (status === 'screened_out') {
       // The rule's page is not stored: the stored answers matched it once and match it again.
@@ -91,8 +140,9 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
     },
 
     async load(token, input = {}) {
-      const row = await rowOf(token);
-      if (input.channel && row.channel === null) await setChannelIfUnset(k, token, input.channel);
+      const found = await findByToken(k, token);
+      const row = found ?? (await startInvitation(token, input.channel));
+      if (found && input.channel && row.channel === null) await setChannelIfUnset(k, token, input.channel);
       const compiled = await compiledOf(row);
       const surveyjs = compiled.document.surveyjs;
       return {
@@ -116,12 +166,15 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
       if (pageIssue) throw responseErrors.invalid([pageIssue]);
       const result = compiled.validate(input.data, 'partial');
       if (result.issues.length > 0) throw responseErrors.invalid(result.issues);
-      const changed = await updateInProgress(k, token, {
-        data: JSON.stringify(result.data),
-        page: input.page,
-        updated_at: isoNow(clock),
+      await k.transaction().execute(async (trx) => {
+        const changed = await updateInProgress(trx, token, {
+          data: JSON.stringify(result.data),
+          page: input.page,
+          updated_at: isoNow(clock),
+        });
+        if (changed === 0) throw responseErrors.closed();
+        await gate.started(trx, token);
       });
-      if (changed === 0) throw responseErrors.closed();
     },
 
     async complete(token, input) {
@@ -146,7 +199,28 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
           if (!stored) throw responseErrors.tokenUnknown();
           return storedOutcome(stored);
         }
-        return { responseId: row.id, status, html: screenedOut?.html ?? null, repeated: false };
+        let final: CompletionResult['status'] = status;
+        if (status === 'completed') {
+          // The row is claimed: only this completion runs the hook (a quota reservation), and
+          // it rolls back with the rest if anything below fails.
+          const invitation = await gate.find(trx, token);
+          final = await gate.onComplete(trx, {
+            surveyId: row.survey_id,
+            versionId: Number(row.version),
+            invitationId: invitation?.invitationId ?? null,
+            memberId: invitation?.memberId ?? null,
+            data: result.data,
+          });
+          if (final === 'quota_full') {
+            await trx
+              .updateTable('responses')
+              .set({ status: 'quota_full' })
+              .where('id', '=', row.id)
+              .execute();
+          }
+        }
+        await gate.finished(trx, token, final);
+        return { responseId: row.id, status: final, html: screenedOut?.html ?? null, repeated: false };
       });
     },
 

@@ -1,8 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import type { ValidationIssue } from '../surveys/index.ts';
 
-/** Status of one answering session. */
-export type ResponseStatus = 'in_progress' | 'completed' | 'screened_out';
+/** Status of one answering session. `quota_full`: completed into a quota cell that was full. */
+export type ResponseStatus = 'in_progress' | 'completed' | 'screened_out' | 'quota_full';
 
 export interface RespondentView {
   token: string;
@@ -19,7 +19,7 @@ export interface RespondentView {
 
 export interface CompletionResult {
   responseId: string;
-  status: 'completed' | 'screened_out';
+  status: 'completed' | 'screened_out' | 'quota_full';
   /** The end page to show on screen-out (HTML), else null. */
   html: string | null;
   /** True when the token had already been completed: nothing was stored this time. */
@@ -30,6 +30,8 @@ export interface ResponseCounts {
   in_progress: number;
   completed: number;
   screened_out: number;
+  /** Present once some response of the survey ended `quota_full`. */
+  quota_full?: number;
 }
 
 /** The responses module's door. */
@@ -39,7 +41,10 @@ export interface ResponseService {
     surveyId: string,
     input: { existingToken?: string | undefined; channel?: string | undefined },
   ): Promise<string>;
-  /** What the respondent page needs; throws RESPONSE_TOKEN_UNKNOWN. */
+  /**
+   * What the respondent page needs; throws RESPONSE_TOKEN_UNKNOWN. The first visit of an
+   * invitation token starts its response (and records `opened` with the channel).
+   */
   load(token: string, input?: { channel?: string | undefined }): Promise<RespondentView>;
   /** Saves a partial (values checked, required not enforced); throws RESPONSE_CLOSED after completion. */
   savePartial(token: string, input: { data: Record<string, unknown>; page: number }): Promise<void>;

@@ -27,6 +27,7 @@ export function up0005(dialect: Dialect) {
       .addColumn('reminders', 'text', (c) => c.notNull())
       .addColumn('subject', 'text', (c) => c.notNull())
       .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('body_format', 'text', (c) => c.notNull())
       .addColumn('estimated_minutes', 'integer')
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('invited', 'integer', (c) => c.notNull().defaultTo(0))

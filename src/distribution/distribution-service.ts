@@ -1,0 +1,189 @@
+import type { Db } from '../db/index.ts';
+import type { Clock, Ids } from '../kernel/index.ts';
+import type { PanelService } from '../panel/index.ts';
+import type { SurveyService } from '../surveys/index.ts';
+import { queueFirstMessages } from './dispatch.ts';
+import type { Mailer } from './email/index.ts';
+import { listOutbox, outboxCounts } from './outbox-queries.ts';
+import { portalLookup } from './portal.ts';
+import { runReminders } from './reminders.ts';
+import { chainCompletionHooks, createInvitationGate, type InvitationGate } from './respondent-gate.ts';
+import { sendDue } from './sender.ts';
+import type {
+  CompletionHook,
+  OutboxMessage,
+  OutboxQuery,
+  PortalSurvey,
+  ReminderReport,
+  SendReport,
+  Wave,
+  WaveInput,
+  WaveProgress,
+} from './types.ts';
+import { type UnsubscribeInfo, unsubscribe, unsubscribeInfo } from './unsubscribe.ts';
+import { createWave, type WaveCreated } from './wave-create.ts';
+import { listWaves, toWave, waveProgress, waveRow } from './wave-queries.ts';
+
+/** Where the loop reports what went wrong (a pino logger fits). */
+export interface DistributionLog {
+  error(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+export interface DistributionDeps {
+  db: Db;
+  clock: Clock;
+  ids: Ids;
+  surveys: SurveyService;
+  panel: PanelService;
+  /** Base of links in messages and the portal (`ENQUETE_PUBLIC_URL`). */
+  publicUrl: string;
+  /** The SMTP mailer; null keeps every message in the outbox. */
+  mailer?: Mailer | null;
+  log?: DistributionLog;
+  /** Decide completions in their transaction (quotas); the first `quota_full` wins. */
+  completionHooks?: CompletionHook[];
+  /** Members per wave-creation batch (default 10,000). */
+  waveBatchSize?: number;
+}
+
+/** What one pass of the loop did. */
+export interface TickReport {
+  queued: number;
+  reminders: ReminderReport;
+  send: SendReport;
+}
+
+export interface DistributionService {
+  /** Creates a wave and its invitations; see docs/distribution.md. */
+  createWave(input: WaveInput): Promise<WaveCreated>;
+  listWaves(filter?: { surveyId?: string; surveyIds?: string[] }): Promise<Wave[]>;
+  /** Throws WAVE_NOT_FOUND. */
+  getWave(id: string): Promise<Wave>;
+  progress(id: string): Promise<WaveProgress>;
+  /** The port the responses module reports answering steps through. */
+  gate: InvitationGate;
+  /** Queues the first messages of e-mail waves whose start has come. */
+  queueDue(limit?: number): Promise<number>;
+  /** Sends due outbox messages; without a mailer it sends nothing (they stay queued). */
+  sendDue(limit?: number): Promise<SendReport>;
+  runReminders(): Promise<ReminderReport>;
+  /** One pass of the loop: queue first messages, reminders, then send while messages are due. */
+  tick(): Promise<TickReport>;
+  /** Open invitations of a member for the portal; empty for unknown or opted-out members. */
+  portalSurveys(externalId: string): Promise<PortalSurvey[]>;
+  outbox(query?: OutboxQuery): Promise<{ messages: OutboxMessage[]; next: number | null }>;
+  outboxCounts(waveId?: string): Promise<Record<string, number>>;
+  /** Throws INVITATION_UNKNOWN. */
+  unsubscribeInfo(token: string): Promise<UnsubscribeInfo>;
+  /** Opts the token's member out forever; `channel` says how (`page`, `one-click`). */
+  unsubscribe(token: string, channel: string): Promise<{ alreadyOptedOut: boolean }>;
+  /** True when SMTP is configured. */
+  readonly sending: boolean;
+  /** Starts the loop (serve on roles all|scheduler): a pass every `intervalMs` (default 5 s). */
+  start(options?: { intervalMs?: number }): void;
+  /** Stops the loop, waits for the pass in progress, closes the mailer. */
+  stop(): Promise<void>;
+}
+
+/** Sends per pass at most this many batches, so one pass never runs unbounded. */
+const maxSendBatches = 50;
+
+/**
+ * The distribution hub behind one object. Wire it once per entry point.
+ *
+ * @example
+ * const distribution = createDistributionService({ db, clock, ids, surveys, panel, publicUrl, mailer });
+ * const { wave, invited } = await distribution.createWave({ surveyId, segment: "region = 'Kanto'", actor: 'cli' });
+ * distribution.start();
+ */
+export function createDistributionService(deps: DistributionDeps): DistributionService {
+  const { db, clock, surveys, panel, publicUrl } = deps;
+  const mailer = deps.mailer ?? null;
+  const k = db.kysely;
+  const gate = createInvitationGate({
+    clock,
+    surveys,
+    onComplete: chainCompletionHooks(deps.completionHooks ?? []),
+  });
+  const portal = portalLookup({ db, clock, publicUrl });
+  const flow = { db, clock, surveys, panel, publicUrl };
+  const empty: SendReport = { sent: 0, retried: 0, failed: 0, cancelled: 0 };
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<unknown> | null = null;
+  let stopped = false;
+
+  const service: DistributionService = {
+    createWave: (input) =>
+      createWave(
+        {
+          db,
+          clock,
+          ids: deps.ids,
+          surveys,
+          panel,
+          ...(deps.waveBatchSize ? { batchSize: deps.waveBatchSize } : {}),
+        },
+        input,
+      ),
+    listWaves: (filter) => listWaves(k, filter),
+    getWave: async (id) => toWave(await waveRow(k, id)),
+    progress: (id) => waveProgress(k, id),
+    gate,
+    queueDue: (limit) => queueFirstMessages(flow, limit),
+    sendDue: async (limit) => (mailer ? sendDue({ db, clock, mailer }, limit) : { ...empty }),
+    runReminders: () => runReminders(flow),
+    async tick() {
+      const queued = await service.queueDue();
+      const reminders = await service.runReminders();
+      const send = { ...empty };
+      for (let i = 0; mailer && i < maxSendBatches; i++) {
+        const r = await service.sendDue(200);
+        send.sent += r.sent;
+        send.retried += r.retried;
+        send.failed += r.failed;
+        send.cancelled += r.cancelled;
+        if (r.sent + r.retried + r.failed + r.cancelled < 200) break;
+      }
+      return { queued, reminders, send };
+    },
+    portalSurveys: portal,
+    outbox: (query = {}) => listOutbox(k, query),
+    outboxCounts: (waveId) => outboxCounts(k, waveId),
+    unsubscribeInfo: (token) => unsubscribeInfo({ db, clock, panel }, token),
+    unsubscribe: (token, channel) => unsubscribe({ db, clock, panel }, token, channel),
+    sending: mailer !== null,
+    start(options = {}) {
+      if (timer || stopped) return;
+      const interval = options.intervalMs ?? 5000;
+      const pass = () => {
+        running = service
+          .tick()
+          .then((report) => {
+            if (
+              report.queued ||
+              report.send.sent ||
+              report.send.failed ||
+              Object.keys(report.reminders.reminded).length
+            ) {
+              deps.log?.info({ ...report }, 'distribution pass');
+            }
+          })
+          .catch((error: unknown) => deps.log?.error({ err: error }, 'distribution pass failed'))
+          .finally(() => {
+            running = null;
+            if (!stopped) timer = setTimeout(pass, interval);
+          });
+      };
+      timer = setTimeout(pass, 0);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await running;
+      await mailer?.close();
+    },
+  };
+  return service;
+}

@@ -1,0 +1,27 @@
+import { EnqueteError } from '../kernel/index.ts';
+
+/**
+ * The distribution module's error catalogue: every failure it raises, with its stable code.
+ *
+ * @example
+ * throw distributionErrors.waveNotFound('wv_1');
+ */
+export const distributionErrors = {
+  waveNotFound: (id: string) => new EnqueteError('WAVE_NOT_FOUND', 'not_found', `wave ${id} does not exist`),
+  waveInvalid: (message: string, field: string) =>
+    new EnqueteError('WAVE_INVALID', 'invalid', `${field}: ${message}`, { details: { field } }),
+  surveyNotPublished: (surveyId: string) =>
+    new EnqueteError(
+      'WAVE_SURVEY_NOT_PUBLISHED',
+      'conflict',
+      `survey ${surveyId} has no published version: publish it before inviting members`,
+    ),
+  surveyClosed: (surveyId: string) =>
+    new EnqueteError('WAVE_SURVEY_CLOSED', 'conflict', `survey ${surveyId} is closed`),
+  invitationUnknown: () =>
+    new EnqueteError('INVITATION_UNKNOWN', 'not_found', 'this link is not valid (unknown token)'),
+  /** A first visit after the wave's deadline, or to a survey that is closed or not yet open. */
+  invitationNotOpen: (why: string) =>
+    new EnqueteError('INVITATION_NOT_OPEN', 'conflict', `this invitation cannot be answered: ${why}`),
+  outboxQueryInvalid: (message: string) => new EnqueteError('OUTBOX_QUERY_INVALID', 'invalid', message),
+};

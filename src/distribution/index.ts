@@ -1,0 +1,12 @@
+/** The distribution hub's door: waves, invitations, events, the outbox, reminders and the portal. */
+export {
+  createDistributionService,
+  type DistributionDeps,
+  type DistributionService,
+} from './distribution-service.ts';
+export { createMailer, type Mailer, maskSmtpUrl } from './email/index.ts';
+export { distributionErrors } from './errors.ts';
+export { chainCompletionHooks, type InvitationGate, type InvitationRef } from './respondent-gate.ts';
+export { formatOffset, parseReminders } from './schedule.ts';
+export type * from './types.ts';
+export type { WaveCreated } from './wave-create.ts';

@@ -1,0 +1,156 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.ts';
+
+/** How an invitation reaches the member: a message, or a listing in the member portal. */
+export type Channel = 'email' | 'portal';
+
+/** An invitation's current status; it only moves forward (see docs/distribution.md). */
+export type InvitationStatus =
+  | 'invited'
+  | 'sent'
+  | 'send_failed'
+  | 'opened'
+  | 'started'
+  | 'completed'
+  | 'screened_out'
+  | 'quota_full';
+
+export type EventType = InvitationStatus | 'reminded' | 'opted_out';
+
+export type WaveStatus = 'creating' | 'ready' | 'failed';
+
+export interface WaveInput {
+  surveyId: string;
+  /** A segment expression (`all` for every member). */
+  segment: string;
+  /** Default `email`. */
+  channel?: Channel;
+  /** ISO 8601 instant; default now. Messages and portal listing start then. */
+  startAt?: string;
+  /** ISO 8601 instant after which the invitation is no longer offered or reminded. */
+  deadline?: string | null;
+  /** Reminder offsets after the start, e.g. `3d,7d` (units m, h, d, w); each is one reminder. */
+  reminders?: string;
+  name?: string | null;
+  /** LiquidJS templates; the default invitation text when absent. */
+  subject?: string;
+  body?: string;
+  /** `text` (default; an HTML part is made from it) or `html`. */
+  format?: 'text' | 'html';
+  /** Who creates it (`user:…`, `apikey:…`, `cli`). */
+  actor: string;
+}
+
+export interface Wave {
+  id: string;
+  surveyId: string;
+  name: string | null;
+  segment: string;
+  channel: Channel;
+  startAt: string;
+  deadline: string | null;
+  /** Offsets as written, e.g. `['3d', '7d']`. */
+  reminders: string[];
+  remindersDone: number;
+  subject: string;
+  body: string;
+  format: 'text' | 'html';
+  estimatedMinutes: number | null;
+  status: WaveStatus;
+  invited: number;
+  error: string | null;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+export type StatusCounts = Record<InvitationStatus, number>;
+
+export interface WaveProgress {
+  wave: Wave;
+  /** Invitations by current status. */
+  byStatus: StatusCounts;
+  /** Invitations opened, by the `?ch=` of the first visit, with their current status. */
+  byChannel: { channel: string; opened: number; started: number; completed: number }[];
+  /** Members of this wave who opted out since. */
+  optedOut: number;
+  /** Per UTC day: how many invitations reached each milestone that day. */
+  overTime: {
+    date: string;
+    sent: number;
+    opened: number;
+    started: number;
+    completed: number;
+    screenedOut: number;
+    quotaFull: number;
+    reminded: number;
+  }[];
+}
+
+export interface OutboxMessage {
+  id: number;
+  waveId: string;
+  invitationId: number;
+  kind: 'invitation' | 'reminder';
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  headers: Record<string, string>;
+  status: 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  messageId: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+export interface OutboxQuery {
+  waveId?: string;
+  status?: OutboxMessage['status'];
+  /** Page size 1–500, default 50. */
+  limit?: number;
+  /** Id of the last message of the previous page (pages go newest first). */
+  before?: number;
+}
+
+/** One open invitation as the member portal shows it. */
+export interface PortalSurvey {
+  surveyId: string;
+  title: string;
+  link: string;
+  deadline: string | null;
+  estimatedMinutes: number | null;
+  status: InvitationStatus;
+  invitedAt: string;
+}
+
+/** What one `sendDue` call did. */
+export interface SendReport {
+  sent: number;
+  retried: number;
+  failed: number;
+  /** Not sent: the member opted out, or (reminders) answered meanwhile. */
+  cancelled: number;
+}
+
+/** What one `runReminders` call did. */
+export interface ReminderReport {
+  /** Reminders recorded and queued, per wave id. */
+  reminded: Record<string, number>;
+}
+
+/**
+ * Decides a completion's outcome inside the completion's transaction (e.g. quotas reserve a slot
+ * there). The default answers `completed`; `quota_full` turns the completion into a quota-full.
+ */
+export type CompletionHook = (
+  trx: Kysely<Database>,
+  input: {
+    surveyId: string;
+    versionId: number;
+    invitationId: number | null;
+    memberId: string | null;
+    data: Record<string, unknown>;
+  },
+) => Promise<'completed' | 'quota_full'>;
