@@ -55,6 +55,8 @@ export interface JobDefinition {
   timezone: string;
   runner: RunnerKind;
   timeoutMs: number | null;
+  /** Scheduled runs start up to this long after their instant; 0 for none. */
+  jitterMs: number;
   retryable: boolean;
   retry: RetryPolicy;
   overlap: OverlapPolicy;
@@ -223,6 +225,7 @@ function applyDefaults(
     timezone,
     runner,
     timeoutMs: ms(job.timeout ?? d.timeout) ?? null,
+    jitterMs: ms(job.jitter ?? d.jitter) ?? 0,
     retryable,
     retry,
     overlap: job.overlap ?? d.overlap ?? 'skip',

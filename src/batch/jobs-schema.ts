@@ -55,6 +55,8 @@ const sharedKeys = {
   timezone: timezone.optional(),
   runner: z.enum(runnerKinds).optional(),
   timeout: duration.optional(),
+  /** Each scheduled run starts up to this long after its instant (spreads midnight); its date stays. */
+  jitter: duration.optional(),
   retryable: z.boolean().optional(),
   retry: retrySchema.optional(),
   overlap: z.enum(overlapPolicies).optional(),

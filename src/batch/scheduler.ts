@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Clock, Ids } from '../kernel/index.ts';
 import { dateInZone } from './dates.ts';
 import type { JobDefinition } from './jobs-file.ts';
@@ -15,6 +16,17 @@ export interface SchedulerProps {
    * as missed (downtime, pause). Default one minute.
    */
   missedAfterMs?: number;
+}
+
+/**
+ * How long after its instant a scheduled run of a job with `jitter` starts: spread evenly over
+ * [0, jitter) by a hash of (job, instant), so every scheduler process computes the same start and
+ * the same job does not always start last.
+ */
+export function jitterOffset(job: Pick<JobDefinition, 'name' | 'jitterMs'>, scheduledFor: string): number {
+  if (job.jitterMs <= 0) return 0;
+  const digest = createHash('sha256').update(`${job.name}\u0000${scheduledFor}`).digest();
+  return digest.readUInt32BE(0) % job.jitterMs;
 }
 
 /** What one tick did: the runs it created (another process may have created others). */
@@ -127,7 +139,7 @@ export class Scheduler {
       created_at: now.toISOString(),
       started_at: null,
       finished_at: null,
-      next_attempt_at: scheduledFor,
+      next_attempt_at: new Date(instant.getTime() + jitterOffset(job, scheduledFor)).toISOString(),
     };
   }
 

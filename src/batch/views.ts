@@ -40,6 +40,7 @@ export interface JobView {
   retryable: boolean;
   maxAttempts: number;
   timeoutMs: number | null;
+  jitterMs: number;
   overlap: JobDefinition['overlap'];
   catchup: JobDefinition['catchup'];
   notify: string[];
@@ -108,6 +109,7 @@ export function jobView(
     retryable: job.retryable,
     maxAttempts: job.retry.attempts,
     timeoutMs: job.timeoutMs,
+    jitterMs: job.jitterMs,
     overlap: job.overlap,
     catchup: job.catchup,
     notify: job.notify,

@@ -48,6 +48,7 @@ describe('jobs.yaml', () => {
         timezone: 'UTC',
         runner: 'local',
         timeoutMs: null,
+        jitterMs: 0,
         retryable: true,
         retry: { attempts: 3, minBackoffMs: 5000, maxBackoffMs: 3_600_000, maxDoublings: 5 },
         overlap: 'skip',
@@ -77,6 +78,7 @@ jobs:
     retry: { attempts: 5, minBackoff: 10s, maxBackoff: 5m, maxDoublings: 3 }
     overlap: queue
     catchup: { policy: all, max: 3 }
+    jitter: 90s
     env: { PORT: 8080, VERBOSE: true }
   - endpoint: /reminders
     cmd: echo hi
@@ -92,6 +94,7 @@ jobs:
       schedule: '0 30 2 * * *',
       timezone: 'America/New_York',
       timeoutMs: 1_800_000,
+      jitterMs: 90_000,
       retryable: true,
       retry: { attempts: 5, minBackoffMs: 10_000, maxBackoffMs: 300_000, maxDoublings: 3 },
       overlap: 'queue',

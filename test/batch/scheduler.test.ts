@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,50 @@ describe.each(dialects())('scheduler on %s', (dialect) => {
         ),
     };
   }
+
+  it('starts a jittered run within its jitter after the instant, keeping the date of the instant', async () => {
+    const list = jobs(`
+- { name: a, cmd: x, schedule: '0 0 * * *', timezone: Asia/Tokyo, jitter: 30m }
+- { name: b, cmd: x, schedule: '0 0 * * *', timezone: Asia/Tokyo, jitter: 30m }
+- { name: c, cmd: x, schedule: '0 0 * * *', timezone: Asia/Tokyo }
+`);
+    const { clock, scheduler, init } = setup(list, '2026-05-01T14:00:00.000Z');
+    await init();
+    clock.set('2026-05-01T15:00:00.000Z'); // midnight in Tokyo, 2 May
+    await scheduler.tick();
+    const rows = await db.kysely
+      .selectFrom('batch_runs')
+      .select(['job', 'date', 'scheduled_for', 'next_attempt_at'])
+      .orderBy('job')
+      .execute();
+    // The offset, computed here on its own: sha256("job\0instant"), first 4 bytes, modulo 30 min.
+    const offset = (job: string) =>
+      createHash('sha256').update(`${job}\u00002026-05-01T15:00:00.000Z`).digest().readUInt32BE(0) %
+      1_800_000;
+    const startOf = (job: string) =>
+      new Date(Date.parse('2026-05-01T15:00:00.000Z') + offset(job)).toISOString();
+    expect(rows).toEqual([
+      {
+        job: 'a',
+        date: '20260502',
+        scheduled_for: '2026-05-01T15:00:00.000Z',
+        next_attempt_at: startOf('a'),
+      },
+      {
+        job: 'b',
+        date: '20260502',
+        scheduled_for: '2026-05-01T15:00:00.000Z',
+        next_attempt_at: startOf('b'),
+      },
+      {
+        job: 'c',
+        date: '20260502',
+        scheduled_for: '2026-05-01T15:00:00.000Z',
+        next_attempt_at: '2026-05-01T15:00:00.000Z',
+      },
+    ]);
+    expect(offset('a')).not.toBe(offset('b'));
+  });
 
   it('runs a 02:30 New York job once on the spring-forward day, right after the gap', async () => {
     const list = jobs(`[{ name: ny, cmd: x, schedule: '30 2 * * *', timezone: America/New_York }]`);
