@@ -28,6 +28,8 @@ export interface Database {
   invitations: InvitationsTable;
   distribution_events: DistributionEventsTable;
   distribution_outbox: DistributionOutboxTable;
+  quotas: QuotasTable;
+  quota_cells: QuotaCellsTable;
 }
 
 export interface UsersTable {
@@ -305,4 +307,34 @@ export interface DistributionOutboxTable {
   message_id: string | null;
   created_at: string;
   sent_at: string | null;
+}
+
+/** A quota of a survey: a named set of cells. Its cells' conditions are fixed once written. */
+export interface QuotasTable {
+  id: string;
+  survey_id: string;
+  name: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+/**
+ * One quota cell. A completion falls in it when every condition it has matches (a cell without
+ * conditions takes every completion); it then takes one of `max_completes` slots or, when none is
+ * left, the completion ends `quota_full`.
+ */
+export interface QuotaCellsTable {
+  id: string;
+  quota_id: string;
+  /** Order of the cell within its quota, from 0. */
+  position: number;
+  label: string;
+  /** Segment expression on member attributes, as written; null for none. */
+  member_condition: string | null;
+  /** SurveyJS boolean expression on the answers, as written; null for none. */
+  answer_condition: string | null;
+  /** The limit; the only thing that may change after creation. */
+  max_completes: number;
+  /** Completes taken, moved only by the guarded update in the completion transaction. */
+  completes: number;
 }
