@@ -1,0 +1,226 @@
+// Fan-out of the scheduler: 1,000 jobs due at the same instant, three `enquete serve --role
+// scheduler` processes on one throwaway PostgreSQL database, local runner, command `true`. Reads
+// the runs back: each (job, instant) exactly once, and how late each child process started.
+// Baseline in the same run: one bare Node process spawning the same 1,000 `true`, 100 at a time.
+//   node --import tsx bench/scheduler-fanout.ts [--jobs 1000] [--schedulers 3]
+//     [--pg postgres://postgres@127.0.0.1:5432] [--lead 15] [--exact] [--margin 60] [--profile DIR]
+// --lead: seconds left for the servers to start before the instant; the instant is the next whole
+// minute after that (--exact: that very second instead, for quicker repeated runs).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { loadConfig } from '../src/config/index.ts';
+import { createContext } from '../src/context.ts';
+import { startServer } from './lib/process.ts';
+
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '1000' },
+    schedulers: { type: 'string', default: '3' },
+    pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
+    lead: { type: 'string', default: '15' },
+    exact: { type: 'boolean', default: false },
+    margin: { type: 'string', default: '60' },
+    /** Writes CPU profiles of the scheduler processes into this directory. */
+    profile: { type: 'string' },
+  },
+});
+const jobCount = Number(values.jobs);
+const schedulerCount = Number(values.schedulers);
+const targetMs = 5_000;
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const loadBefore = loadavg();
+
+// --- a throwaway database ------------------------------------------------------------------------
+const dbName = `enquete_fanout_${process.pid}_${Date.now().toString(36)}`;
+const urlOf = (database: string) => Object.assign(new URL(values.pg), { pathname: `/${database}` }).href;
+const adminUrl = urlOf('postgres');
+const databaseUrl = urlOf(dbName);
+async function admin(sql: string) {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+await admin(`create database ${dbName}`);
+
+const dir = mkdtempSync(join(tmpdir(), 'enquete-bench-fanout-'));
+const servers: Awaited<ReturnType<typeof startServer>>[] = [];
+try {
+  // --- the jobs, all due at one instant ----------------------------------------------------------
+  const earliest = Date.now() + Number(values.lead) * 1000;
+  const instant = new Date(
+    values.exact ? Math.ceil(earliest / 1000) * 1000 : Math.ceil(earliest / 60_000) * 60_000,
+  );
+  const cron = `${instant.getUTCSeconds()} ${instant.getUTCMinutes()} ${instant.getUTCHours()} * * *`;
+  const names = Array.from({ length: jobCount }, (_, i) => `fan-${String(i + 1).padStart(4, '0')}`);
+  const jobsPath = join(dir, 'jobs.yaml');
+  writeFileSync(
+    jobsPath,
+    `defaults: { timezone: UTC }\njobs:\n${names.map((n) => `  - { name: ${n}, cmd: ['true'], schedule: '${cron}' }\n`).join('')}`,
+  );
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    ENQUETE_DATA_DIR: dir,
+    ENQUETE_JOBS: jobsPath,
+    ENQUETE_LOG_LEVEL: 'warn',
+    ENQUETE_ADMIN_PASSWORD: 'bench-password-1',
+  };
+  // Migrations and the admin once, here, rather than raced by the three servers.
+  const ctx = await createContext(loadConfig(env, dir));
+  await ctx.auth.ensureAdmin('bench-password-1');
+  await ctx.db.close();
+
+  // --- three scheduler processes -----------------------------------------------------------------
+  const profile = values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [];
+  servers.push(
+    ...(await Promise.all(
+      Array.from({ length: schedulerCount }, () =>
+        startServer([...profile, 'bin/enquete.mjs', 'serve', '--role', 'scheduler', '--port', '0'], env),
+      ),
+    )),
+  );
+  const ready = Date.now();
+  if (ready > instant.getTime() - 1000) {
+    throw new Error(`the servers were ready only ${new Date(ready).toISOString()}; raise --lead`);
+  }
+  console.log(
+    `${schedulerCount} schedulers ready ${((instant.getTime() - ready) / 1000).toFixed(1)} s before ${instant.toISOString()} (cron '${cron}')`,
+  );
+
+  // --- wait for every run to end (or the margin) -------------------------------------------------
+  const reader = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  const deadline = instant.getTime() + Number(values.margin) * 1000;
+  await new Promise((r) => setTimeout(r, Math.max(0, instant.getTime() - Date.now())));
+  const loadAtInstant = loadavg();
+  for (;;) {
+    const { rows } = await reader.query<{ n: number }>(
+      `select count(*)::int as n from batch_runs where status not in ('queued', 'running')`,
+    );
+    if (rows[0]!.n >= jobCount || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+
+  // --- what the runs table says ------------------------------------------------------------------
+  const perKey = await reader.query<{ job: string; scheduled_for: string; n: number }>(
+    `select job, scheduled_for, count(*)::int as n from batch_runs group by job, scheduled_for`,
+  );
+  const statuses = await reader.query<{ status: string; n: number }>(
+    `select status, count(*)::int as n from batch_runs group by status order by status`,
+  );
+  // created_at: the tick's insert; started_at: the claim; the runner's "started process" note is
+  // written on the child's 'spawn' event (after exec succeeded): the closest record of its start.
+  const times = await reader.query<{
+    created_at: string;
+    started_at: string | null;
+    spawned_at: string | null;
+  }>(
+    `select r.created_at, r.started_at,
+            (select min(l.at) from batch_run_logs l
+              where l.run_id = r.id and l.stream = 'system' and l.text like 'started process %') as spawned_at
+       from batch_runs r where r.trigger = 'schedule'`,
+  );
+  await reader.end();
+
+  const expectedKey = instant.toISOString();
+  const once =
+    perKey.rows.length === jobCount &&
+    perKey.rows.every((r) => r.n === 1 && r.scheduled_for === expectedKey) &&
+    new Set(perKey.rows.map((r) => r.job)).size === jobCount &&
+    names.every((n) => perKey.rows.some((r) => r.job === n));
+  const total = perKey.rows.reduce((s, r) => s + r.n, 0);
+  const lag = (col: 'created_at' | 'started_at' | 'spawned_at') => {
+    const v = times.rows.map((r) =>
+      r[col] === null ? Number.POSITIVE_INFINITY : Date.parse(r[col]!) - instant.getTime(),
+    );
+    return v.sort((a, b) => a - b);
+  };
+  const pct = (sorted: number[], p: number) =>
+    sorted.length === 0
+      ? Number.NaN
+      : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  const fmt = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : 'never');
+  const spawned = lag('spawned_at');
+
+  // --- baseline: the bare cost of 1,000 spawns from one Node process ----------------------------
+  const base = await bareSpawns(jobCount, 100);
+
+  console.log(
+    `\n${jobCount} jobs at ${expectedKey}, ${schedulerCount} schedulers (role scheduler), PostgreSQL, local runner, [true]`,
+  );
+  console.log(
+    `  runs: ${total} in ${perKey.rows.length} (job, instant) keys; ${statuses.rows.map((s) => `${s.status} ${s.n}`).join(', ')}`,
+  );
+  for (const [label, col] of [
+    ['created (tick insert) ', 'created_at'],
+    ['claimed (started_at)  ', 'started_at'],
+    ['process started (note)', 'spawned_at'],
+  ] as const) {
+    const s = lag(col);
+    console.log(
+      `  ${label} − instant: p50 ${fmt(pct(s, 50))}  p99 ${fmt(pct(s, 99))}  max ${fmt(s.at(-1) ?? Number.NaN)}`,
+    );
+  }
+  console.log(`  baseline: one bare Node process spawns ${jobCount} [true], 100 at a time, in ${fmt(base)}`);
+  const max = spawned.at(-1) ?? Number.POSITIVE_INFINITY;
+  console.log(
+    `  max start lag / target ${(max / targetMs).toFixed(2)}  (target: all within 5 s)  ${max <= targetMs ? 'PASS' : 'FAIL'}`,
+  );
+  console.log(
+    `  each exactly once: ${once && total === jobCount ? 'PASS' : 'FAIL'}  (${total} runs, ${jobCount} expected)`,
+  );
+  console.log(
+    `  vs baseline: last start ${fmt(max)} after the instant, bare spawns ${fmt(base)}  ratio ${(max / base).toFixed(1)}`,
+  );
+  console.log(
+    `  load (1/5/15 min): before ${loadBefore}, at the instant ${loadAtInstant}, after ${loadavg()}`,
+  );
+  process.exitCode = max <= targetMs && once && total === jobCount ? 0 : 1;
+} finally {
+  await Promise.all(servers.map((s) => s.stop()));
+  rmSync(dir, { recursive: true, force: true });
+  await dropDatabase();
+}
+
+/**
+ * A plain drop, retried while the database is in use: pg's `Pool.end()` resolves before its
+ * sockets close, and a forced drop at that moment kills a connection whose pool has no error
+ * listener left. Forced only as a last resort.
+ */
+async function dropDatabase(): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      await admin(`drop database if exists ${dbName}`);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '55006') throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await admin(`drop database if exists ${dbName} with (force)`);
+}
+
+/** Milliseconds for `count` spawns of `true`, `parallel` at a time, awaiting each exit. */
+async function bareSpawns(count: number, parallel: number): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next++;
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn('true', [], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        child.once('error', reject);
+        child.once('close', () => resolve());
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return performance.now() - started;
+}
