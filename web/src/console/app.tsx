@@ -8,10 +8,13 @@ import { JobsPage } from './pages/jobs-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { MemberPage } from './pages/member-page.tsx';
 import { MembersPage } from './pages/members-page.tsx';
+import { OutboxPage } from './pages/outbox-page.tsx';
 import { SegmentsPage } from './pages/segments-page.tsx';
 import { SurveyListPage } from './pages/survey-list-page.tsx';
 import { SurveyPage } from './pages/survey-page.tsx';
 import { UsersPage } from './pages/users-page.tsx';
+import { WavePage } from './pages/wave-page.tsx';
+import { WavesPage } from './pages/waves-page.tsx';
 import { Link, matchRoute, navigate, usePath } from './router.tsx';
 
 type Session = { state: 'checking' } | { state: 'signed-out' } | { state: 'signed-in'; user: User };
@@ -87,6 +90,14 @@ export function App() {
             Segments
           </Link>
         ) : null}
+        <Link href="/waves" className={route.page === 'waves' || route.page === 'wave' ? 'active' : ''}>
+          Waves
+        </Link>
+        {canEdit ? (
+          <Link href="/outbox" className={route.page === 'outbox' ? 'active' : ''}>
+            Outbox
+          </Link>
+        ) : null}
         {canEdit ? (
           <Link href="/jobs" className={route.page === 'jobs' || route.page === 'job' ? 'active' : ''}>
             Jobs
@@ -134,6 +145,12 @@ function page(route: ReturnType<typeof matchRoute>, user: User, canEdit: boolean
       return canEdit ? <JobsPage /> : <Forbidden />;
     case 'job':
       return canEdit ? <JobPage key={route.name} name={route.name} /> : <Forbidden />;
+    case 'waves':
+      return <WavesPage canEdit={canEdit} />;
+    case 'wave':
+      return <WavePage key={route.id} id={route.id} canEdit={canEdit} />;
+    case 'outbox':
+      return canEdit ? <OutboxPage /> : <Forbidden />;
     case 'not-found':
       return (
         <p>

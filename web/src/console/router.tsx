@@ -41,6 +41,9 @@ export type Route =
   | { page: 'segments' }
   | { page: 'jobs' }
   | { page: 'job'; name: string }
+  | { page: 'waves' }
+  | { page: 'wave'; id: string }
+  | { page: 'outbox' }
   | { page: 'surveys' }
   | { page: 'survey'; id: string }
   | { page: 'edit'; id: string }
@@ -64,6 +67,9 @@ export function matchRoute(path: string): Route {
   if (first === 'segments' && parts.length === 1) return { page: 'segments' };
   if (first === 'jobs' && parts.length === 1) return { page: 'jobs' };
   if (first === 'jobs' && second !== undefined && parts.length === 2) return { page: 'job', name: second };
+  if (first === 'waves' && parts.length === 1) return { page: 'waves' };
+  if (first === 'waves' && second !== undefined && parts.length === 2) return { page: 'wave', id: second };
+  if (first === 'outbox' && parts.length === 1) return { page: 'outbox' };
   if (first !== 'surveys') return { page: 'not-found' };
   if (parts.length === 1) return { page: 'surveys' };
   if (second === 'new' && parts.length === 2) return { page: 'new' };

@@ -4,6 +4,8 @@ import { CountsRow } from '../components/counts.tsx';
 import { ErrorBox } from '../components/error-box.tsx';
 import { Link } from '../router.tsx';
 import { useLoad } from '../use-load.ts';
+import { SurveyQuotas } from './quota-panel.tsx';
+import { wavesPath } from './waves-page.tsx';
 
 /** One survey: counts, open link, downloads, versions and the definition of the current version. */
 export function SurveyPage({ id, canEdit }: { id: string; canEdit: boolean }) {
@@ -63,11 +65,16 @@ function SurveyView({
             {survey.closed ? <span className="tag">closed</span> : null}
           </p>
         </div>
-        {canEdit ? (
-          <div className="actions">
+        <div className="actions">
+          <Link href={wavesPath(survey.id)} className="button">
+            Waves
+          </Link>
+          {canEdit ? (
             <Link href={`/surveys/${encodeURIComponent(survey.id)}/edit`} className="button">
               Edit draft
             </Link>
+          ) : null}
+          {canEdit ? (
             <button
               type="button"
               className="primary"
@@ -76,8 +83,8 @@ function SurveyView({
             >
               {survey.currentVersion === null ? 'Publish version 1' : 'Publish draft'}
             </button>
-          </div>
-        ) : null}
+          ) : null}
+        </div>
       </header>
       <ErrorBox error={error} />
 
@@ -139,6 +146,8 @@ function SurveyView({
           ) : null}
         </div>
       </div>
+
+      <SurveyQuotas surveyId={survey.id} canEdit={canEdit} />
 
       <Definition survey={survey} />
     </section>
