@@ -110,6 +110,9 @@ describe('web routes with a build', () => {
       '/segments',
       '/jobs',
       '/jobs/nightly',
+      '/waves',
+      '/waves/sv_123',
+      '/outbox',
     ]);
     for (const url of urls) {
       const res = await app.inject({ url });
