@@ -17,6 +17,7 @@ import { up0003 } from './migrations/0003-batch.ts';
 import { up0004 } from './migrations/0004-panel.ts';
 import { up0005 } from './migrations/0005-distribution.ts';
 import { up0006 } from './migrations/0006-quotas.ts';
+import { up0007 } from './migrations/0007-external-engines.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -78,6 +79,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0004-panel': { up: up0004(dialect) },
     '0005-distribution': { up: up0005(dialect) },
     '0006-quotas': { up: up0006(dialect) },
+    '0007-external-engines': { up: up0007 },
   };
 }
 

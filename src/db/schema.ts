@@ -237,6 +237,10 @@ export interface WavesTable {
   error: string | null;
   created_at: string;
   created_by: string | null;
+  /** An external engine's survey address with `{token}`; null when the hub renders the survey. */
+  external_url: string | null;
+  /** HMAC-SHA256 key of the wave's signed return links (external waves only); never shown in lists. */
+  return_secret: string | null;
 }
 
 export interface InvitationsTable {

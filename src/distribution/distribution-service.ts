@@ -8,13 +8,18 @@ import { listOutbox, outboxCounts } from './outbox-queries.ts';
 import { portalLookup } from './portal.ts';
 import { runReminders } from './reminders.ts';
 import { chainCompletionHooks, createInvitationGate, type InvitationGate } from './respondent-gate.ts';
+import { enterExternal, recordReturn, returnLinksOf } from './return-links.ts';
 import { sendDue } from './sender.ts';
 import type {
   CompletionHook,
+  ExternalEntry,
   OutboxMessage,
   OutboxQuery,
   PortalSurvey,
   ReminderReport,
+  ReturnLinks,
+  ReturnOutcome,
+  ReturnRecorded,
   SendReport,
   Wave,
   WaveInput,
@@ -61,6 +66,18 @@ export interface DistributionService {
   /** Throws WAVE_NOT_FOUND. */
   getWave(id: string): Promise<Wave>;
   progress(id: string): Promise<WaveProgress>;
+  /**
+   * `/s/:token` of an external wave: records the first visit (`opened`, `channel`) and sends the
+   * member to the engine. Null when the hub renders the page (see return-links.ts).
+   */
+  externalEntry(token: string, channel: string | null): Promise<ExternalEntry | null>;
+  /**
+   * Records an external engine's return link once. Throws INVITATION_UNKNOWN, RETURN_NOT_EXTERNAL,
+   * RETURN_SIGNATURE_INVALID, RETURN_ALREADY_RECORDED; a refusal changes nothing.
+   */
+  recordReturn(token: string, outcome: ReturnOutcome, sig: string): Promise<ReturnRecorded>;
+  /** An external wave's signing key and return URL templates (admins only). Throws WAVE_NOT_FOUND, RETURN_NOT_EXTERNAL. */
+  returnLinks(waveId: string): Promise<ReturnLinks>;
   /** The port the responses module reports answering steps through. */
   gate: InvitationGate;
   /** Queues the first messages of e-mail waves whose start has come. */
@@ -122,6 +139,7 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
           ids: deps.ids,
           surveys,
           panel,
+          publicUrl,
           ...(deps.waveBatchSize ? { batchSize: deps.waveBatchSize } : {}),
         },
         input,
@@ -129,6 +147,9 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
     listWaves: (filter) => listWaves(k, filter),
     getWave: async (id) => toWave(await waveRow(k, id)),
     progress: (id) => waveProgress(k, id),
+    externalEntry: (token, channel) => enterExternal({ db, clock, surveys }, token, channel),
+    recordReturn: (token, outcome, sig) => recordReturn({ db, clock, surveys }, token, outcome, sig),
+    returnLinks: async (waveId) => returnLinksOf(publicUrl, await waveRow(k, waveId)),
     gate,
     queueDue: (limit) => queueFirstMessages(flow, limit),
     sendDue: async (limit) => (mailer ? sendDue({ db, clock, mailer }, limit) : { ...empty }),

@@ -23,5 +23,28 @@ export const distributionErrors = {
   /** A first visit after the wave's deadline, or to a survey that is closed or not yet open. */
   invitationNotOpen: (why: string) =>
     new EnqueteError('INVITATION_NOT_OPEN', 'conflict', `this invitation cannot be answered: ${why}`),
+  /** A return link of an invitation whose wave the hub renders itself: it has no return links. */
+  returnNotExternal: (what: string) =>
+    new EnqueteError(
+      'RETURN_NOT_EXTERNAL',
+      'not_found',
+      `${what} is not on an external engine: it has no return links`,
+    ),
+  returnSignatureInvalid: () =>
+    new EnqueteError(
+      'RETURN_SIGNATURE_INVALID',
+      'forbidden',
+      'this return link is not signed for this invitation',
+    ),
+  /** A replay: the invitation already has its outcome (from this link or another). */
+  returnAlreadyRecorded: (status: string) =>
+    new EnqueteError(
+      'RETURN_ALREADY_RECORDED',
+      'conflict',
+      `an outcome is already recorded for this invitation (${status})`,
+      {
+        details: { status },
+      },
+    ),
   outboxQueryInvalid: (message: string) => new EnqueteError('OUTBOX_QUERY_INVALID', 'invalid', message),
 };

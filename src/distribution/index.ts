@@ -7,6 +7,7 @@ export {
 export { createMailer, type Mailer, maskSmtpUrl } from './email/index.ts';
 export { distributionErrors } from './errors.ts';
 export { chainCompletionHooks, type InvitationGate, type InvitationRef } from './respondent-gate.ts';
+export { returnOutcomes, returnSignature } from './return-links.ts';
 export { formatOffset, parseReminders } from './schedule.ts';
 export type * from './types.ts';
 export type { WaveCreated } from './wave-create.ts';

@@ -68,7 +68,7 @@ const timeColumn = {
  * Moves the invitation of `token` forward to `to` (only from an earlier status) and records the
  * event when it moved. Resolves with whether it moved.
  */
-async function advance(
+export async function advance(
   trx: Kysely<Database>,
   clock: Clock,
   token: string,
@@ -91,6 +91,24 @@ async function advance(
   const eventChannel = to === 'opened' ? channel : (moved.opened_channel ?? moved.channel);
   await recordEvents(trx, [{ invitationId: Number(moved.id), type: to, channel: eventChannel, at }]);
   return true;
+}
+
+/**
+ * Whether an invitation of this wave may be answered now (the wave has started, its deadline has
+ * not passed, the survey is published and not closed): the version to answer, or why not.
+ */
+export async function openState(
+  deps: { clock: Clock; surveys: SurveyService },
+  wave: { start_at: string; deadline: string | null },
+  surveyId: string,
+): Promise<{ version: number } | { reason: string }> {
+  const now = deps.clock.now().toISOString();
+  if (wave.start_at > now) return { reason: 'the survey has not started yet' };
+  if (wave.deadline !== null && wave.deadline <= now) return { reason: 'the deadline has passed' };
+  const survey = await deps.surveys.get(surveyId);
+  if (survey.closed) return { reason: 'the survey is closed' };
+  if (survey.currentVersion === null) return { reason: 'the survey is not published' };
+  return { version: survey.currentVersion };
 }
 
 /** The gate as the distribution hub implements it. */
@@ -121,19 +139,16 @@ export function createInvitationGate(deps: {
       if (!found) return null;
       const wave = await db
         .selectFrom('waves')
-        .select(['start_at', 'deadline', 'status'])
+        .select(['start_at', 'deadline', 'external_url'])
         .where('id', '=', found.waveId)
         .executeTakeFirstOrThrow();
-      const now = clock.now().toISOString();
-      if (wave.start_at > now) throw distributionErrors.invitationNotOpen('the survey has not started yet');
-      if (wave.deadline !== null && wave.deadline <= now)
-        throw distributionErrors.invitationNotOpen('the deadline has passed');
-      const survey = await deps.surveys.get(found.surveyId);
-      if (survey.closed) throw distributionErrors.invitationNotOpen('the survey is closed');
-      if (survey.currentVersion === null)
-        throw distributionErrors.invitationNotOpen('the survey is not published');
+      const open = await openState({ clock, surveys: deps.surveys }, wave, found.surveyId);
+      if ('reason' in open) throw distributionErrors.invitationNotOpen(open.reason);
+      // Its survey is answered on the engine; answering it here too would record a second outcome.
+      if (wave.external_url !== null)
+        throw distributionErrors.invitationNotOpen('its survey is hosted on another site');
       const { waveId: _, ...ref } = found;
-      return { ...ref, version: survey.currentVersion };
+      return { ...ref, version: open.version };
     },
     async find(db, token) {
       const found = await find(db, token);

@@ -37,6 +37,12 @@ export interface WaveInput {
   body?: string;
   /** `text` (default; an HTML part is made from it) or `html`. */
   format?: 'text' | 'html';
+  /**
+   * An external survey engine's address with `{token}` exactly once (http or https): members are
+   * sent there instead of the hub's survey page, and the engine reports back through signed return
+   * links (see docs/external-engines.md). Null or absent: the hub renders the survey.
+   */
+  externalUrl?: string | null;
   /** Who creates it (`user:…`, `apikey:…`, `cli`). */
   actor: string;
 }
@@ -61,6 +67,8 @@ export interface Wave {
   error: string | null;
   createdAt: string;
   createdBy: string | null;
+  /** The external engine's address template, or null when the hub renders the survey. */
+  externalUrl: string | null;
 }
 
 export type StatusCounts = Record<InvitationStatus, number>;
@@ -154,3 +162,36 @@ export type CompletionHook = (
     data: Record<string, unknown>;
   },
 ) => Promise<'completed' | 'quota_full'>;
+
+/** What an external engine reports at the end: the `:outcome` of a return link. */
+export type ReturnOutcome = 'complete' | 'screenout' | 'quotafull';
+
+/**
+ * What an external engine needs to send members back: the wave's HMAC key and the three return
+ * URL templates, where the engine puts the member's token for `{token}` and
+ * base64url(HMAC-SHA256(secret, `<token>.<outcome>`)) for `{sig}`.
+ */
+export interface ReturnLinks {
+  waveId: string;
+  externalUrl: string;
+  /** The wave's signing key: give it to the engine, and to nobody else. */
+  secret: string;
+  complete: string;
+  screenout: string;
+  quotafull: string;
+}
+
+/** A return link recorded: the invitation's new status and what the page shows. */
+export interface ReturnRecorded {
+  outcome: ReturnOutcome;
+  status: 'completed' | 'screened_out' | 'quota_full';
+  surveyTitle: string;
+}
+
+/**
+ * Where `/s/:token` of an external wave leads: to the engine (its first visit is recorded as
+ * `opened`), or, once the engine has reported, to the outcome already recorded.
+ */
+export type ExternalEntry =
+  | { kind: 'redirect'; url: string }
+  | { kind: 'finished'; status: ReturnRecorded['status']; surveyTitle: string };

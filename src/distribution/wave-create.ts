@@ -5,8 +5,9 @@ import type { SurveyService } from '../surveys/index.ts';
 import { checkTemplate, defaultTemplate } from './email/index.ts';
 import { distributionErrors } from './errors.ts';
 import { insertInvitations } from './invitation-writes.ts';
+import { checkExternalUrl, newReturnSecret, returnLinksOf } from './return-links.ts';
 import { parseInstant, parseReminders } from './schedule.ts';
-import type { Wave, WaveInput } from './types.ts';
+import type { ReturnLinks, Wave, WaveInput } from './types.ts';
 import { toWave, waveRow } from './wave-queries.ts';
 
 export interface WaveCreateDeps {
@@ -15,6 +16,8 @@ export interface WaveCreateDeps {
   ids: Ids;
   surveys: SurveyService;
   panel: PanelService;
+  /** Base of the return links of external waves. */
+  publicUrl: string;
   /** Members per batch (one transaction each); default 10,000. */
   batchSize?: number;
 }
@@ -25,6 +28,11 @@ export interface WaveCreated {
   invited: number;
   /** Members of the segment skipped because an earlier wave already invited them to the survey. */
   alreadyInvited: number;
+  /**
+   * External waves only: the engine's signing key and return URL templates. The creation answer
+   * is the one place they are handed out (besides DistributionService.returnLinks, for admins).
+   */
+  returnLinks: ReturnLinks | null;
 }
 
 /** About six questions a minute, when the survey does not say how long it takes. */
@@ -44,6 +52,7 @@ export async function createWave(deps: WaveCreateDeps, input: WaveInput): Promis
   if (channel !== 'email' && channel !== 'portal') {
     throw distributionErrors.waveInvalid(`${JSON.stringify(channel)} is not email or portal`, 'channel');
   }
+  const externalUrl = input.externalUrl == null ? null : checkExternalUrl(input.externalUrl);
   const survey = await surveys.get(input.surveyId);
   if (survey.currentVersion === null) throw distributionErrors.surveyNotPublished(survey.id);
   if (survey.closed) throw distributionErrors.surveyClosed(survey.id);
@@ -102,6 +111,8 @@ export async function createWave(deps: WaveCreateDeps, input: WaveInput): Promis
       error: null,
       created_at: now,
       created_by: input.actor,
+      external_url: externalUrl,
+      return_secret: externalUrl === null ? null : newReturnSecret(ids),
     })
     .execute();
 
@@ -132,5 +143,11 @@ export async function createWave(deps: WaveCreateDeps, input: WaveInput): Promis
     throw error;
   }
   await k.updateTable('waves').set({ status: 'ready', invited }).where('id', '=', id).execute();
-  return { wave: toWave(await waveRow(k, id)), invited, alreadyInvited: seen - invited };
+  const row = await waveRow(k, id);
+  return {
+    wave: toWave(row),
+    invited,
+    alreadyInvited: seen - invited,
+    returnLinks: externalUrl === null ? null : returnLinksOf(deps.publicUrl, row),
+  };
 }

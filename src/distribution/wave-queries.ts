@@ -31,6 +31,7 @@ export function toWave(row: WaveRow): Wave {
     error: row.error,
     createdAt: row.created_at,
     createdBy: row.created_by,
+    externalUrl: row.external_url,
   };
 }
 
