@@ -11,6 +11,7 @@ import { batchRoutes } from './routes/batch.ts';
 import { exportRoutes } from './routes/export.ts';
 import { memberRoutes } from './routes/members.ts';
 import { respondRoutes } from './routes/respond.ts';
+import { returnLinkRoutes } from './routes/return-links.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { surveyRoutes } from './routes/surveys.ts';
 import { userRoutes } from './routes/users.ts';
@@ -45,6 +46,7 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
   surveyRoutes(app, ctx);
   exportRoutes(app, ctx);
   respondRoutes(app, ctx);
+  returnLinkRoutes(app, ctx);
   memberRoutes(app, ctx);
   batchRoutes(app, ctx);
   webRoutes(app, ctx);

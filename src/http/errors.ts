@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { type ErrorKind, isEnqueteError } from '../kernel/index.ts';
 
-const statusOf: Record<ErrorKind, number> = {
+/** The HTTP status of each kind of domain error. */
+export const statusOf: Record<ErrorKind, number> = {
   invalid: 400,
   not_found: 404,
   conflict: 409,

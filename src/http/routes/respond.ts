@@ -6,8 +6,8 @@ import type { ResponseService } from '../../responses/index.ts';
 import { parse } from '../validate.ts';
 
 const surveyParams = z.object({ surveyId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a survey id') });
-const tokenParams = z.object({ token: z.string().min(1).max(200) });
-const channelQuery = z.object({
+export const tokenParams = z.object({ token: z.string().min(1).max(200) });
+export const channelQuery = z.object({
   ch: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'not a channel name')

@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../../config/index.ts';
+import type { DistributionService } from '../../distribution/index.ts';
 import { errorBody } from '../errors.ts';
+import { channelQuery, tokenParams } from './respond.ts';
+import { endPageHeaders, outcomePage } from './return-links.ts';
 
 /** Where `npm run build:web` writes the pages and their assets. */
 export const defaultWebDist = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
@@ -69,7 +72,10 @@ const notBuilt = errorBody(
  * @example
  * webRoutes(app, { config: ctx.config });
  */
-export function webRoutes(app: FastifyInstance, deps: { config: Config; distDir?: string }): void {
+export function webRoutes(
+  app: FastifyInstance,
+  deps: { config: Config; distDir?: string; distribution?: Pick<DistributionService, 'externalEntry'> },
+): void {
   const distDir = deps.distDir ?? defaultWebDist;
   const assetsDir = join(distDir, 'assets');
 
@@ -100,7 +106,25 @@ export function webRoutes(app: FastifyInstance, deps: { config: Config; distDir?
       return reply.headers(headers).type('text/html; charset=utf-8').send(html);
     };
 
-  app.get('/s/:token', page('respond.html', respondHeaders));
+  const respondPage = page('respond.html', respondHeaders);
+  const external = deps.distribution;
+  app.get('/s/:token', async (request, reply) => {
+    // A wave on an external engine sends its members there (docs/external-engines.md). Input that
+    // does not parse gets the page, whose API call reports it as it always did.
+    const params = tokenParams.safeParse(request.params);
+    const query = channelQuery.safeParse(request.query);
+    if (external && params.success && query.success) {
+      const entry = await external.externalEntry(params.data.token, query.data.ch ?? null);
+      if (entry?.kind === 'redirect') return reply.headers(endPageHeaders).redirect(entry.url, 302);
+      if (entry?.kind === 'finished') {
+        return reply
+          .headers(endPageHeaders)
+          .type('text/html; charset=utf-8')
+          .send(outcomePage(entry.status, entry.surveyTitle));
+      }
+    }
+    return respondPage(request, reply);
+  });
   const consolePage = page('console.html', consoleHeaders);
   for (const path of consolePaths) app.get(path, consolePage);
 }
