@@ -6,6 +6,9 @@ import { queueFirstMessages } from './dispatch.ts';
 import type { Mailer } from './email/index.ts';
 import { listOutbox, outboxCounts } from './outbox-queries.ts';
 import { portalLookup } from './portal.ts';
+import { createQuotaHook } from './quota-hook.ts';
+import { createQuotaService } from './quota-store.ts';
+import type { QuotaService } from './quota-types.ts';
 import { runReminders } from './reminders.ts';
 import { chainCompletionHooks, createInvitationGate, type InvitationGate } from './respondent-gate.ts';
 import { enterExternal, recordReturn, returnLinksOf } from './return-links.ts';
@@ -46,7 +49,7 @@ export interface DistributionDeps {
   /** The SMTP mailer; null keeps every message in the outbox. */
   mailer?: Mailer | null;
   log?: DistributionLog;
-  /** Decide completions in their transaction (quotas); the first `quota_full` wins. */
+  /** More completion deciders, after the quotas' (always on); the first `quota_full` wins. */
   completionHooks?: CompletionHook[];
   /** Members per wave-creation batch (default 10,000). */
   waveBatchSize?: number;
@@ -80,6 +83,8 @@ export interface DistributionService {
   returnLinks(waveId: string): Promise<ReturnLinks>;
   /** The port the responses module reports answering steps through. */
   gate: InvitationGate;
+  /** Quotas: definitions and live counts; completions take their slots through `gate`. */
+  quotas: QuotaService;
   /** Queues the first messages of e-mail waves whose start has come. */
   queueDue(limit?: number): Promise<number>;
   /** Sends due outbox messages; without a mailer it sends nothing (they stay queued). */
@@ -121,7 +126,7 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
   const gate = createInvitationGate({
     clock,
     surveys,
-    onComplete: chainCompletionHooks(deps.completionHooks ?? []),
+    onComplete: chainCompletionHooks([createQuotaHook({ panel }), ...(deps.completionHooks ?? [])]),
   });
   const portal = portalLookup({ db, clock, publicUrl });
   const flow = { db, clock, surveys, panel, publicUrl };
@@ -151,6 +156,7 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
     recordReturn: (token, outcome, sig) => recordReturn({ db, clock, surveys }, token, outcome, sig),
     returnLinks: async (waveId) => returnLinksOf(publicUrl, await waveRow(k, waveId)),
     gate,
+    quotas: createQuotaService({ db, clock, ids: deps.ids, surveys, panel }),
     queueDue: (limit) => queueFirstMessages(flow, limit),
     sendDue: async (limit) => (mailer ? sendDue({ db, clock, mailer }, limit) : { ...empty }),
     runReminders: () => runReminders(flow),

@@ -47,4 +47,20 @@ export const distributionErrors = {
       },
     ),
   outboxQueryInvalid: (message: string) => new EnqueteError('OUTBOX_QUERY_INVALID', 'invalid', message),
+  quotaNotFound: (id: string) =>
+    new EnqueteError('QUOTA_NOT_FOUND', 'not_found', `quota ${id} does not exist`),
+  quotaCellNotFound: (quotaId: string, cellId: string) =>
+    new EnqueteError('QUOTA_CELL_NOT_FOUND', 'not_found', `quota ${quotaId} has no cell ${cellId}`),
+  /** `field` names the place in the quota body, e.g. `cells[1].memberCondition`. */
+  quotaInvalid: (message: string, field: string, extra: { column?: unknown; cause?: unknown } = {}) =>
+    new EnqueteError('QUOTA_INVALID', 'invalid', `${field}: ${message}`, {
+      details: { field, ...(typeof extra.column === 'number' ? { column: extra.column } : {}) },
+      ...(extra.cause ? { cause: extra.cause } : {}),
+    }),
+  quotaInUse: (id: string, completes: number) =>
+    new EnqueteError(
+      'QUOTA_IN_USE',
+      'conflict',
+      `quota ${id} has counted ${completes} complete${completes === 1 ? '' : 's'}: it stays (its limits can still change)`,
+    ),
 };

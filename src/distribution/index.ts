@@ -1,4 +1,4 @@
-/** The distribution hub's door: waves, invitations, events, the outbox, reminders and the portal. */
+/** The distribution hub's door: waves, invitations, events, the outbox, reminders, quotas and the portal. */
 export {
   createDistributionService,
   type DistributionDeps,
@@ -6,6 +6,7 @@ export {
 } from './distribution-service.ts';
 export { createMailer, type Mailer, maskSmtpUrl } from './email/index.ts';
 export { distributionErrors } from './errors.ts';
+export type * from './quota-types.ts';
 export { chainCompletionHooks, type InvitationGate, type InvitationRef } from './respondent-gate.ts';
 export { returnOutcomes, returnSignature } from './return-links.ts';
 export { formatOffset, parseReminders } from './schedule.ts';

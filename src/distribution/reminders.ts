@@ -5,6 +5,7 @@ import type { SurveyService } from '../surveys/index.ts';
 import { recordEvents } from './invitation-writes.ts';
 import { buildMessages, waveMessageContext } from './message-builder.ts';
 import { queueMessages } from './outbox-writes.ts';
+import { quotaReminderFilter } from './quota-reminders.ts';
 import { pendingStatuses } from './schedule.ts';
 import type { ReminderReport } from './types.ts';
 import { reminderOffsets, type WaveRow } from './wave-queries.ts';
@@ -27,7 +28,8 @@ class CursorMoved extends Error {}
  * ahead for the members who look pending; then ONE transaction moves the wave's cursor, marks the
  * reminder only on invitations whose status is still pending and whose member has not opted out
  * (a guarded update: whoever completed, screened out, hit a full quota or opted out a moment
- * before is left out), records `reminded` for exactly those, and queues exactly their messages.
+ * before is left out, and so is whoever can only fall in a full quota cell, see
+ * quota-reminders.ts), records `reminded` for exactly those, and queues exactly their messages.
  */
 export async function runReminders(deps: ReminderDeps, batchSize = 500): Promise<ReminderReport> {
   const k = deps.db.kysely;
@@ -86,6 +88,8 @@ async function remindRound(
 ): Promise<number> {
   const k = deps.db.kysely;
   const context = await waveMessageContext(deps.surveys, wave);
+  // Members who can only end quota_full are left out, decided in the transaction below.
+  const quotaOpen = await quotaReminderFilter(deps, wave.survey_id);
   const pending = pendingStatuses as ('invited' | 'sent' | 'send_failed' | 'opened' | 'started')[];
   let cursor = Number(wave.reminder_cursor);
   let reminded = 0;
@@ -133,6 +137,7 @@ async function remindRound(
                 .where(notOptedOut),
             ),
           )
+          .where(quotaOpen)
           .returning('id')
           .execute();
         const ids = marked.map((m) => Number(m.id));

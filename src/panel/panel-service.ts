@@ -1,4 +1,5 @@
-import type { Db } from '../db/index.ts';
+import type { Kysely } from 'kysely';
+import type { Database, Db } from '../db/index.ts';
 import type { Clock, Ids } from '../kernel/index.ts';
 import { attributeCatalogue } from './attribute-catalogue.ts';
 import { readAttributeTypes } from './attribute-types.ts';
@@ -49,9 +50,11 @@ export interface PanelService {
   segmentMemberIds(expression: string, pageSize?: number): AsyncIterable<string[]>;
   /**
    * The segment as a WHERE condition on `members`, for set-based statements of other modules
-   * (e.g. `insert … select` of invitations). Opted-out members are excluded.
+   * (e.g. `insert … select` of invitations). Opted-out members are excluded. Inside a transaction,
+   * pass it as `within`: the attribute types are then read through it (on SQLite, a read outside
+   * the transaction in progress would wait for it forever).
    */
-  segmentCondition(expression: string): Promise<SegmentCondition>;
+  segmentCondition(expression: string, within?: Kysely<Database>): Promise<SegmentCondition>;
   /** Every attribute key with its type. */
   attributeTypes(): Promise<AttributeInfo[]>;
   /** Every attribute with its type, distinct values (at most `values`, default 20) and range. */
@@ -107,7 +110,7 @@ export function createPanelService(deps: PanelDeps): PanelService {
     listSegment: async (expression, page = {}) =>
       listMembers(db, { ...page, condition: await segmentCondition(db, expression) }),
     segmentMemberIds: (expression, pageSize) => segmentMemberIds(db, expression, pageSize),
-    segmentCondition: (expression) => segmentCondition(db, expression),
+    segmentCondition: (expression, within) => segmentCondition(db, expression, within),
     attributeTypes: async () =>
       [...(await readAttributeTypes(db.kysely))]
         .map(([key, type]) => ({ key, type }))

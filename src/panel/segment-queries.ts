@@ -1,12 +1,17 @@
-import type { Db } from '../db/index.ts';
+import type { Kysely } from 'kysely';
+import type { Database, Db } from '../db/index.ts';
 import { readAttributeTypes } from './attribute-types.ts';
 import { compileSegment, type SegmentCondition } from './compile-segment.ts';
 import { parseSegment } from './segment.ts';
 
-/** Parses and compiles a segment against the current attribute types. */
-export async function segmentCondition(db: Db, expression: string): Promise<SegmentCondition> {
+/** Parses and compiles a segment against the current attribute types, read through `within` if given. */
+export async function segmentCondition(
+  db: Db,
+  expression: string,
+  within?: Kysely<Database>,
+): Promise<SegmentCondition> {
   const node = parseSegment(expression);
-  return compileSegment(node, await readAttributeTypes(db.kysely));
+  return compileSegment(node, await readAttributeTypes(within ?? db.kysely));
 }
 
 export async function countSegment(db: Db, expression: string): Promise<number> {

@@ -2,7 +2,9 @@ export { type CheckResult, checkDefinition, documentToObject } from './check-def
 export { buildCodebook } from './codebook.ts';
 export { readColumn } from './columns.ts';
 export { compileSurvey } from './compile.ts';
+export { type Condition, compileCondition } from './conditions.ts';
 export { surveyErrors } from './errors.ts';
+export { checkCondition } from './expressions.ts';
 export { detectFormat, parseSource } from './parse-source.ts';
 export { createSurveyService } from './survey-service.ts';
 export type * from './types.ts';
