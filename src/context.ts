@@ -89,6 +89,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       env: overrides.env ?? process.env,
       publicUrl: config.publicUrl,
       smtpUrl: config.smtpUrl,
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
     }),
     distribution,
   };

@@ -24,7 +24,14 @@ export { NotifierQueue, type NotifierQueueProps, type QueueTimers } from './noti
 export { SlackChannel, type SlackChannelProps } from './notifiers/slack-channel.ts';
 export { slackPayload } from './notifiers/slack-payload.ts';
 export { WebhookChannel, type WebhookChannelProps } from './notifiers/webhook-channel.ts';
-export { builtinJobs, type OpenBatchProps, openBatchService } from './open.ts';
+export {
+  type BuiltinJobSettings,
+  builtinJobs,
+  loadJobs,
+  type OpenBatchProps,
+  openBatchService,
+  withBuiltins,
+} from './open.ts';
 export { buildCommand } from './runners/command.ts';
 export { ContainerRunner, type ContainerRunnerProps } from './runners/container/container-runner.ts';
 export type { ContainerSettings } from './runners/container/container-settings.ts';

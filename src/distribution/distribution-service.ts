@@ -58,7 +58,6 @@ export interface DistributionDeps {
 /** What one pass of the loop did. */
 export interface TickReport {
   queued: number;
-  reminders: ReminderReport;
   send: SendReport;
 }
 
@@ -89,8 +88,12 @@ export interface DistributionService {
   queueDue(limit?: number): Promise<number>;
   /** Sends due outbox messages; without a mailer it sends nothing (they stay queued). */
   sendDue(limit?: number): Promise<SendReport>;
+  /**
+   * Decides and queues the reminders that are due. Its one scheduled owner is the batch job
+   * `reminders` (`enquete reminders run`, every 10 minutes); the loop does not call it.
+   */
   runReminders(): Promise<ReminderReport>;
-  /** One pass of the loop: queue first messages, reminders, then send while messages are due. */
+  /** One pass of the loop: queue first messages, then send while messages are due. */
   tick(): Promise<TickReport>;
   /** Open invitations of a member for the portal; empty for unknown or opted-out members. */
   portalSurveys(externalId: string): Promise<PortalSurvey[]>;
@@ -161,8 +164,12 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
     sendDue: async (limit) => (mailer ? sendDue({ db, clock, mailer }, limit) : { ...empty }),
     runReminders: () => runReminders(flow),
     async tick() {
+      // No reminders here: the built-in batch job `reminders` owns them, so they show as runs with
+      // logs, can be paused, and notify on failure. A second caller would still be harmless: each
+      // batch of a round is decided in one transaction that first moves the wave's cursor from
+      // where that caller found it (0 rows moved = another caller took the batch, it stops), and
+      // marks only invitations still pending; see reminders.ts.
       const queued = await service.queueDue();
-      const reminders = await service.runReminders();
       const send = { ...empty };
       for (let i = 0; mailer && i < maxSendBatches; i++) {
         const r = await service.sendDue(200);
@@ -172,7 +179,7 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
         send.cancelled += r.cancelled;
         if (r.sent + r.retried + r.failed + r.cancelled < 200) break;
       }
-      return { queued, reminders, send };
+      return { queued, send };
     },
     portalSurveys: portal,
     outbox: (query = {}) => listOutbox(k, query),
@@ -187,12 +194,7 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
         running = service
           .tick()
           .then((report) => {
-            if (
-              report.queued ||
-              report.send.sent ||
-              report.send.failed ||
-              Object.keys(report.reminders.reminded).length
-            ) {
+            if (report.queued || report.send.sent || report.send.failed) {
               deps.log?.info({ ...report }, 'distribution pass');
             }
           })

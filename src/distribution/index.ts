@@ -3,6 +3,7 @@ export {
   createDistributionService,
   type DistributionDeps,
   type DistributionService,
+  type TickReport,
 } from './distribution-service.ts';
 export { createMailer, type Mailer, maskSmtpUrl } from './email/index.ts';
 export { distributionErrors } from './errors.ts';

@@ -30,6 +30,14 @@ class CursorMoved extends Error {}
  * (a guarded update: whoever completed, screened out, hit a full quota or opted out a moment
  * before is left out, and so is whoever can only fall in a full quota cell, see
  * quota-reminders.ts), records `reminded` for exactly those, and queues exactly their messages.
+ *
+ * Running it from two places at once (the `reminders` batch job and a hand-run
+ * `enquete reminders run`, or two scheduler replicas) sends no reminder twice: the cursor update
+ * is a compare-and-set on (reminders_done, reminder_cursor) as this caller read them, and
+ * reminders_done only grows, so of two callers holding the same batch exactly one moves the
+ * cursor (PostgreSQL re-checks the WHERE after the first commits; SQLite runs writers one at a
+ * time); the other finds 0 rows moved and stops. The skip after a pause is the same kind of
+ * compare-and-set.
  */
 export async function runReminders(deps: ReminderDeps, batchSize = 500): Promise<ReminderReport> {
   const k = deps.db.kysely;

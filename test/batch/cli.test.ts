@@ -74,9 +74,10 @@ describe.each(dialects())('enquete jobs on %s', (dialect) => {
     expect(logs.out).toContain('stdout date 20260101 key ***');
     expect(logs.out).not.toContain('k3y-from-env');
 
+    // The file's job, then the built-in reminders job (every 10 minutes) under it.
     const list = await cli('jobs', 'list');
     expect(list.out).toMatch(
-      /^ibis-update_answer {2}\/ibis\/update_answer {2}on demand {2}next - {2}last succeeded 20260101\n$/,
+      /^ibis-update_answer {2}\/ibis\/update_answer {2}on demand {2}next - {2}last succeeded 20260101\nreminders {2}\/reminders {2}\*\/10 \* \* \* \* UTC {2}next \d{4}-\d\d-\d\dT\d\d:\d0:00\.000Z {2}last never run\n$/,
     );
   });
 

@@ -29,9 +29,9 @@ export const quotaSurvey = {
 /**
  * A wired context on a fresh database of the dialect (SQLite on a WAL file, as in production;
  * PostgreSQL through a pool of 20), sequential ids (cells sort in the order they are written),
- * at `startTime`, with the members of `csv` imported.
+ * at `startTime`, with the members of `csv` imported (by the `key` column, default external_id).
  */
-export async function quotaContext(dialect: Dialect, csv: string): Promise<TestCtx> {
+export async function quotaContext(dialect: Dialect, csv: string | Buffer, key?: string): Promise<TestCtx> {
   const dir = mkdtempSync(join(tmpdir(), 'enquete-quota-'));
   const db = await testDb(dialect, { sqliteFile: join(dir, 'enquete.sqlite') });
   const clock = new TestClock(startTime);
@@ -42,7 +42,7 @@ export async function quotaContext(dialect: Dialect, csv: string): Promise<TestC
     ids: sequentialIds(),
     log: pino({ level: 'silent' }),
   });
-  await ctx.panel.importMembers(Readable.from([csv]));
+  await ctx.panel.importMembers(Readable.from([csv]), key ? { key } : {});
   return {
     ...ctx,
     clock,

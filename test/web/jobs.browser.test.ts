@@ -164,6 +164,8 @@ describe('console jobs pages', () => {
     expect((await ctx.batch.listJobs()).map((j) => [j.name, j.pausedBy, j.pausedReason])).toEqual([
       ['nightly', 'all', 'deploy <b>tonight</b>'],
       ['slow', 'all', 'deploy <b>tonight</b>'],
+      // The built-in job, under the file's jobs.
+      ['reminders', 'all', 'deploy <b>tonight</b>'],
     ]);
 
     await page.getByRole('button', { name: 'Resume all' }).click();

@@ -5,6 +5,7 @@ import { exportCommand } from './export.ts';
 import { jobsCommands } from './jobs.ts';
 import { memberCommands } from './members.ts';
 import { migrateCommands } from './migrate.ts';
+import { reminderCommands } from './reminders.ts';
 import { serveCommand } from './serve.ts';
 import { surveyCommands } from './survey.ts';
 import { userCommands } from './user.ts';
@@ -19,5 +20,6 @@ export function registerCommands(program: Command): void {
   apiKeyCommands(program);
   memberCommands(program);
   jobsCommands(program);
+  reminderCommands(program);
   surveyCommands(program);
 }

@@ -15,6 +15,8 @@ async function withBatch<T>(fn: (batch: BatchService) => Promise<T>): Promise<T>
       env: process.env,
       publicUrl: ctx.config.publicUrl,
       smtpUrl: ctx.config.smtpUrl,
+      dataDir: ctx.config.dataDir,
+      databaseUrl: ctx.config.databaseUrl,
     });
     try {
       return await fn(batch);

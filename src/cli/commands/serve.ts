@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readJobsFile } from '../../batch/index.ts';
+import { loadJobs } from '../../batch/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createContext } from '../../context.ts';
 import { buildApp } from '../../http/app.ts';
@@ -33,14 +33,19 @@ export function serveCommand(program: Command): void {
       const app = await buildApp(ctx);
       // The scheduler loop: on every `all` and `scheduler` process; several of them on one
       // PostgreSQL claim each tick once. A `web` process only serves (and queues API runs).
+      // The distribution loop (first messages and sending, every 5 s) runs beside it; the
+      // reminders are the built-in batch job `reminders`.
       const scheduling = opts.role !== 'web';
-      if (scheduling) ctx.batch.start();
+      if (scheduling) {
+        ctx.batch.start();
+        ctx.distribution.start();
+      }
       process.on('SIGHUP', () => {
         if (!config.jobsPath) return;
         const path = config.jobsPath;
         void (async () => {
           try {
-            await ctx.batch.reload(readJobsFile(path));
+            await ctx.batch.reload(loadJobs(path, config));
             ctx.log.info({ path }, 'jobs reloaded');
           } catch (error) {
             ctx.log.error({ err: error, path }, 'jobs not reloaded; the previous list stays');
@@ -49,7 +54,7 @@ export function serveCommand(program: Command): void {
       });
       const shutdown = async () => {
         await app.close();
-        if (scheduling) await ctx.batch.stop();
+        if (scheduling) await Promise.all([ctx.batch.stop(), ctx.distribution.stop()]);
         await ctx.db.close();
         process.exit(0);
       };
