@@ -9,6 +9,7 @@ import { reminderCommands } from './reminders.ts';
 import { serveCommand } from './serve.ts';
 import { surveyCommands } from './survey.ts';
 import { userCommands } from './user.ts';
+import { waveCommands } from './wave.ts';
 
 /** Every CLI command, registered in one place. */
 export function registerCommands(program: Command): void {
@@ -20,6 +21,7 @@ export function registerCommands(program: Command): void {
   apiKeyCommands(program);
   memberCommands(program);
   jobsCommands(program);
+  waveCommands(program);
   reminderCommands(program);
   surveyCommands(program);
 }
