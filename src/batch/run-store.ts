@@ -63,30 +63,43 @@ export class RunStore {
 
   /**
    * Moves jobs' cursors forward only (a slower scheduler process never moves one back) and
-   * records their next due instant; one transaction for the whole tick.
+   * records their next due instant: one statement per 500 jobs, one transaction for the whole tick.
    */
   async advanceCursors(moves: { job: string; lastScheduledFor: string | null; nextDueAt: string | null }[]) {
     if (moves.length === 0) return;
     const apply = async (k: Db['kysely']) => {
-      for (const m of moves) {
-        const last = m.lastScheduledFor;
-        await k
-          .updateTable('batch_job_state')
-          .set((eb) => ({
-            next_due_at: m.nextDueAt,
-            ...(last === null
-              ? {}
-              : {
-                  last_scheduled_for: eb
-                    .case()
-                    .when(eb.or([eb('last_scheduled_for', 'is', null), eb('last_scheduled_for', '<', last)]))
-                    .then(last)
-                    .else(eb.ref('last_scheduled_for'))
-                    .end(),
-                }),
-          }))
-          .where('job', '=', m.job)
-          .execute();
+      for (let i = 0; i < moves.length; i += 500) {
+        const chunk = moves.slice(i, i + 500);
+        if (this.#db.dialect === 'postgres') {
+          // Lock the rows in one order first: the update's join would lock them in the plan's
+          // order, and two scheduler processes doing that at once could deadlock.
+          await k
+            .selectFrom('batch_job_state')
+            .select('job')
+            .where(
+              'job',
+              'in',
+              chunk.map((m) => m.job),
+            )
+            .orderBy('job')
+            .forUpdate()
+            .execute();
+        }
+        const values = sql.join(
+          chunk.map(
+            (m) =>
+              sql`(cast(${m.job} as text), cast(${m.lastScheduledFor} as text), cast(${m.nextDueAt} as text))`,
+          ),
+        );
+        await sql`
+          with m (job, last, next_due) as (values ${values})
+          update batch_job_state as s
+          set next_due_at = m.next_due,
+              last_scheduled_for = case
+                when m.last is not null and (s.last_scheduled_for is null or s.last_scheduled_for < m.last)
+                then m.last else s.last_scheduled_for end
+          from m
+          where s.job = m.job`.execute(k);
       }
     };
     // One commit instead of one per job on PostgreSQL. SQLite in WAL mode commits cheaply, and a
