@@ -98,17 +98,21 @@ export class Scheduler {
       }
       // Usually exactly one instant is due; look further back only after downtime or a pause.
       const second = schedule.next(first);
-      const due =
-        second === null || second > now
-          ? [first]
-          : schedule
-              .latest(job.catchup.policy === 'all' ? job.catchup.max : 1, now)
-              .filter((t) => t.toISOString() > cursor);
+      const onlyFirst = second === null || second > now;
+      const due = onlyFirst
+        ? [first]
+        : schedule
+            .latest(job.catchup.policy === 'all' ? job.catchup.max : 1, now)
+            .filter((t) => t.toISOString() > cursor);
       for (const instant of this.#chosen(job, due, now)) runs.push(this.#run(job, instant, now));
+      // When only `first` was due, `second` is both the next instant after now and the first one
+      // after the new cursor: no more searches, neither here nor at the next tick.
+      if (onlyFirst) this.#nextAfter.set(job.name, { schedule, cursor: firstIso!, next: second });
+      const nextDue = onlyFirst ? second : schedule.next(now);
       moves.push({
         job: job.name,
         lastScheduledFor: due[0]!.toISOString(),
-        nextDueAt: schedule.next(now)?.toISOString() ?? null,
+        nextDueAt: nextDue?.toISOString() ?? null,
       });
     }
     // Runs first, cursors second: a process dying in between leaves instants that the next tick
