@@ -87,7 +87,9 @@ export class LocalRunner implements Runner {
       else io.signal.addEventListener('abort', onAbort, { once: true });
 
       let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-      child.once('spawn', () => io.onNote(`started process ${child.pid} (${this.kind} runner)`));
+      // spawn() returns once the child has exec'd (or failed to); a pid means it runs. Noted now,
+      // not on the 'spawn' event, which waits until a burst of synchronous spawns is over.
+      if (child.pid !== undefined) io.onNote(`started process ${child.pid} (${this.kind} runner)`);
       child.once('exit', (code, signal) => {
         exit = { code, signal };
         // Children left behind would keep the output pipes open and outlive the run.
