@@ -10,6 +10,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { batchRoutes } from './routes/batch.ts';
 import { exportRoutes } from './routes/export.ts';
 import { memberRoutes } from './routes/members.ts';
+import { quotaRoutes } from './routes/quotas.ts';
 import { respondRoutes } from './routes/respond.ts';
 import { returnLinkRoutes } from './routes/return-links.ts';
 import { sessionRoutes } from './routes/session.ts';
@@ -48,6 +49,7 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
   respondRoutes(app, ctx);
   returnLinkRoutes(app, ctx);
   memberRoutes(app, ctx);
+  quotaRoutes(app, ctx);
   batchRoutes(app, ctx);
   webRoutes(app, ctx);
   return app;

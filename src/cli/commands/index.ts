@@ -5,6 +5,7 @@ import { exportCommand } from './export.ts';
 import { jobsCommands } from './jobs.ts';
 import { memberCommands } from './members.ts';
 import { migrateCommands } from './migrate.ts';
+import { quotaCommands } from './quota.ts';
 import { reminderCommands } from './reminders.ts';
 import { serveCommand } from './serve.ts';
 import { surveyCommands } from './survey.ts';
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   waveCommands(program);
   reminderCommands(program);
   surveyCommands(program);
+  quotaCommands(program);
 }

@@ -51,6 +51,7 @@ export function OutboxPage() {
           <label>
             Status
             <select
+              aria-label="Status"
               value={status ?? ''}
               onChange={(e) => navigate(outboxPath({ status: e.target.value, wave }), { replace: true })}
             >

@@ -3,10 +3,13 @@ import { formatInstant, type OutboxMessage } from './waves-api.ts';
 
 /**
  * Prepended to a message's HTML inside the preview frame: nothing the message names is fetched
- * (no tracking pixel, no remote style), only inline styles and data: images show.
+ * (no tracking pixel, no remote style), only inline styles and data: images show; and a link
+ * opens a new window, which the sandbox refuses, so a click in the preview never visits the
+ * member's survey link (that would record the member as having opened it).
  */
-const frameCsp =
-  '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; style-src \'unsafe-inline\'">';
+const frameHead =
+  '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; style-src \'unsafe-inline\'">' +
+  '<base target="_blank">';
 
 type View = 'text' | 'html' | 'source' | 'headers';
 
@@ -83,7 +86,7 @@ export function OutboxPreview({ message, onClose }: { message: OutboxMessage; on
           title={`HTML part of message ${message.id}`}
           sandbox=""
           referrerPolicy="no-referrer"
-          srcDoc={`${frameCsp}${message.html}`}
+          srcDoc={`${frameHead}${message.html}`}
         />
       ) : null}
       {view === 'source' ? <pre className="source message-text">{message.html}</pre> : null}

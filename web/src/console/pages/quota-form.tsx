@@ -1,4 +1,4 @@
-import { type FormEvent, useRef, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import { ApiError } from '../../shared/api-client.ts';
 import { ErrorBox } from '../components/error-box.tsx';
 import { type QuotaInput, wavesApi } from './waves-api.ts';
@@ -17,15 +17,17 @@ function emptyCell(key: number): CellDraft {
   return { key, label: '', memberCondition: '', answerCondition: '', limit: '' };
 }
 
-/** The cell (0-based) and field a refusal names, when it names one. */
+/**
+ * The cell (0-based) and field a QUOTA_INVALID refusal names (`details.field` is a place in the
+ * body: `name`, `cells[1].memberCondition`), or nulls.
+ */
 export function placeOf(error: unknown): { cell: number | null; field: string | null } {
   if (!(error instanceof ApiError)) return { cell: null, field: null };
-  const d = error.details ?? {};
-  const cell = [d['cell'], d['index'], d['cellIndex']].find(
-    (v) => typeof v === 'number' && Number.isInteger(v),
-  );
-  const field = typeof d['field'] === 'string' ? d['field'] : null;
-  return { cell: typeof cell === 'number' ? cell : null, field };
+  const field = error.details?.['field'];
+  if (typeof field !== 'string') return { cell: null, field: null };
+  const inCell = /^cells\[(\d+)\](?:\.(\w+))?$/.exec(field);
+  if (inCell) return { cell: Number(inCell[1]), field: inCell[2] ?? null };
+  return { cell: null, field };
 }
 
 /**
@@ -34,6 +36,7 @@ export function placeOf(error: unknown): { cell: number | null; field: string | 
  * and a limit of completes. A refusal shows at the cell it names.
  */
 export function QuotaForm({ surveyId, onCreated }: { surveyId: string; onCreated: () => void }) {
+  const uid = useId();
   const keys = useRef(0);
   const fresh = () => {
     keys.current += 1;
@@ -76,10 +79,14 @@ export function QuotaForm({ surveyId, onCreated }: { surveyId: string; onCreated
   return (
     <form className="quota-form" onSubmit={submit} aria-label="New quota">
       <h3>New quota</h3>
-      <label>
-        Quota name
-        <input value={name} required onChange={(e) => setName(e.target.value)} placeholder="e.g. Region" />
-      </label>
+      <label htmlFor={`${uid}-name`}>Quota name</label>
+      <input
+        id={`${uid}-name`}
+        value={name}
+        required
+        onChange={(e) => setName(e.target.value)}
+        placeholder="e.g. Region"
+      />
       {place.cell === null && place.field === 'name' ? <ErrorBox error={error} /> : null}
       <table className="table quota-cells-form">
         <thead>

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { ApiError } from '../../shared/api-client.ts';
 import { api, type SurveySummary } from '../api.ts';
 import { ErrorBox } from '../components/error-box.tsx';
@@ -93,6 +93,8 @@ export function WaveForm({
   const segmentInput = useRef<HTMLTextAreaElement>(null);
   const bodyInput = useRef<HTMLTextAreaElement>(null);
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const uid = useId();
+  const idOf = (field: Field) => `${uid}-${field}`;
 
   useEffect(() => {
     const text = segment;
@@ -166,34 +168,32 @@ export function WaveForm({
     <form className="wave-form" onSubmit={submit} aria-label="New wave">
       <div className="wave-form-grid">
         <div className="field">
-          <label>
-            Survey
-            <select value={surveyId} onChange={(e) => setSurveyId(e.target.value)}>
-              {usable.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.title || s.id} ({s.id})
-                </option>
-              ))}
-            </select>
-          </label>
+          <label htmlFor={idOf('surveyId')}>Survey</label>
+          <select id={idOf('surveyId')} value={surveyId} onChange={(e) => setSurveyId(e.target.value)}>
+            {usable.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.title || s.id} ({s.id})
+              </option>
+            ))}
+          </select>
           {problem('surveyId')}
         </div>
         <div className="field">
-          <label>
-            Name (optional)
-            <input
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              placeholder="e.g. April, first wave"
-            />
-          </label>
+          <label htmlFor={idOf('name')}>Name (optional)</label>
+          <input
+            id={idOf('name')}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="e.g. April, first wave"
+          />
           {problem('name')}
         </div>
       </div>
 
-      <label>
-        Segment
+      <div className="field">
+        <label htmlFor={idOf('segment')}>Segment</label>
         <textarea
+          id={idOf('segment')}
           ref={segmentInput}
           className="source-input segment-input"
           value={segment}
@@ -203,7 +203,7 @@ export function WaveForm({
           placeholder="all, or e.g. region = 'Kanto' and age >= 40"
           onChange={(e) => setSegment(e.target.value)}
         />
-      </label>
+      </div>
       <div
         className={count.state === 'counting' ? 'preview stale' : 'preview'}
         aria-busy={count.state === 'counting'}
@@ -241,30 +241,35 @@ export function WaveForm({
 
       <div className="wave-form-grid">
         <div className="field">
-          <label>
-            Start (empty: now)
-            <input type="datetime-local" value={startAt} onChange={(e) => setStartAt(e.target.value)} />
-          </label>
+          <label htmlFor={idOf('startAt')}>Start (empty: now)</label>
+          <input
+            id={idOf('startAt')}
+            type="datetime-local"
+            value={startAt}
+            onChange={(e) => setStartAt(e.target.value)}
+          />
           {problem('startAt')}
         </div>
         <div className="field">
-          <label>
-            Deadline (optional)
-            <input type="datetime-local" value={deadline} onChange={(e) => setDeadline(e.target.value)} />
-          </label>
+          <label htmlFor={idOf('deadline')}>Deadline (optional)</label>
+          <input
+            id={idOf('deadline')}
+            type="datetime-local"
+            value={deadline}
+            onChange={(e) => setDeadline(e.target.value)}
+          />
           {problem('deadline')}
         </div>
         <div className="field">
-          <label>
-            Reminders
-            <input
-              value={reminders}
-              disabled={channel !== 'email'}
-              placeholder="e.g. 3d,7d after the start"
-              spellCheck={false}
-              onChange={(e) => setReminders(e.target.value)}
-            />
-          </label>
+          <label htmlFor={idOf('reminders')}>Reminders</label>
+          <input
+            id={idOf('reminders')}
+            value={reminders}
+            disabled={channel !== 'email'}
+            placeholder="e.g. 3d,7d after the start"
+            spellCheck={false}
+            onChange={(e) => setReminders(e.target.value)}
+          />
           {problem('reminders')}
         </div>
       </div>
@@ -273,15 +278,19 @@ export function WaveForm({
       {channel === 'email' ? (
         <div className="stack">
           <div className="field">
-            <label>
-              Subject
-              <input value={subject} spellCheck={false} onChange={(e) => setSubject(e.target.value)} />
-            </label>
+            <label htmlFor={idOf('subject')}>Subject</label>
+            <input
+              id={idOf('subject')}
+              value={subject}
+              spellCheck={false}
+              onChange={(e) => setSubject(e.target.value)}
+            />
             {problem('subject')}
           </div>
-          <label>
-            Body
+          <div className="field">
+            <label htmlFor={idOf('body')}>Body</label>
             <textarea
+              id={idOf('body')}
               ref={bodyInput}
               className="source-input wave-body"
               value={body}
@@ -289,17 +298,19 @@ export function WaveForm({
               spellCheck={false}
               onChange={(e) => setBody(e.target.value)}
             />
-          </label>
+          </div>
           {at === 'body' ? <FieldProblem error={error} onLocate={locateBody} /> : null}
           <div className="wave-form-grid">
             <div className="field">
-              <label>
-                Format
-                <select value={format} onChange={(e) => setFormat(e.target.value as 'text' | 'html')}>
-                  <option value="text">text (an HTML part is made from it)</option>
-                  <option value="html">html</option>
-                </select>
-              </label>
+              <label htmlFor={idOf('format')}>Format</label>
+              <select
+                id={idOf('format')}
+                value={format}
+                onChange={(e) => setFormat(e.target.value as 'text' | 'html')}
+              >
+                <option value="text">text (an HTML part is made from it)</option>
+                <option value="html">html</option>
+              </select>
               {problem('format')}
             </div>
           </div>
@@ -329,15 +340,15 @@ export function WaveForm({
       ) : null}
 
       <div className="field">
-        <label>
-          External URL (optional: the survey runs elsewhere)
-          <input
-            type="url"
-            value={externalUrl}
-            placeholder="https://…"
-            onChange={(e) => setExternalUrl(e.target.value)}
-          />
+        <label htmlFor={idOf('externalUrl')}>
+          External URL (optional: the survey runs on another engine; {'{token}'} marks the member's token)
         </label>
+        <input
+          id={idOf('externalUrl')}
+          value={externalUrl}
+          placeholder="https://engine.example/s/abc?rid={token}"
+          onChange={(e) => setExternalUrl(e.target.value)}
+        />
         {problem('externalUrl')}
       </div>
 

@@ -56,20 +56,20 @@ export function WavePage({ id, canEdit }: { id: string; canEdit: boolean }) {
           <StatusFunnel progress={p} />
           <Extras progress={p} />
         </div>
-        <div className="card">
-          <WaveFacts wave={w} />
+        <div>
+          <div className="card">
+            <WaveFacts wave={w} />
+          </div>
+          <div className="card">
+            <h2>By channel of the first visit</h2>
+            <ByChannel progress={p} />
+          </div>
         </div>
       </div>
 
-      <div className="grid">
-        <div className="card">
-          <h2>By channel of the first visit</h2>
-          <ByChannel progress={p} />
-        </div>
-        <div className="card">
-          <h2>Over time</h2>
-          <OverTime progress={p} />
-        </div>
+      <div className="card">
+        <h2>Over time</h2>
+        <OverTime progress={p} />
       </div>
 
       {canEdit && w.channel === 'email' ? (

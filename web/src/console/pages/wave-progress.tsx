@@ -118,8 +118,9 @@ export function OverTime({ progress }: { progress: WaveProgress }) {
   const days = progress.overTime;
   if (days.length === 0) return <p className="muted">Nothing has happened yet.</p>;
   const max = Math.max(1, ...days.flatMap((d) => series.map((s) => d[s.key])));
-  const bar = 6;
-  const group = series.length * bar + 10;
+  // Wide bars for a few days, narrow ones for many, so the chart stays about 600 px wide.
+  const bar = Math.max(3, Math.min(14, Math.floor(600 / days.length / (series.length + 1))));
+  const group = series.length * bar + bar;
   const height = 90;
   const width = Math.max(group * days.length, 120);
   return (
@@ -150,30 +151,32 @@ export function OverTime({ progress }: { progress: WaveProgress }) {
           </g>
         ))}
       </svg>
-      <table className="table over-time" aria-label="Milestones per day">
-        <thead>
-          <tr>
-            <th>Day (UTC)</th>
-            {series.map((s) => (
-              <th key={s.key} className="num">
-                <span className="swatch" style={{ background: s.color }} /> {s.label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {days.map((d) => (
-            <tr key={d.date} data-date={d.date}>
-              <td>{d.date}</td>
+      <div className="table-scroll">
+        <table className="table over-time" aria-label="Milestones per day">
+          <thead>
+            <tr>
+              <th>Day (UTC)</th>
               {series.map((s) => (
-                <td key={s.key} className="num" data-series={s.key}>
-                  {d[s.key].toLocaleString()}
-                </td>
+                <th key={s.key} className="num">
+                  <span className="swatch" style={{ background: s.color }} /> {s.label}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {days.map((d) => (
+              <tr key={d.date} data-date={d.date}>
+                <td>{d.date}</td>
+                {series.map((s) => (
+                  <td key={s.key} className="num" data-series={s.key}>
+                    {d[s.key].toLocaleString()}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }

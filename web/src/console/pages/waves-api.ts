@@ -72,10 +72,21 @@ export interface WaveInput {
   externalUrl?: string | null;
 }
 
+/** What an external engine needs to send its respondents back (waves with an external URL). */
+export interface ReturnLinks {
+  waveId: string;
+  externalUrl: string;
+  secret: string;
+  complete: string;
+  screenout: string;
+  quotafull: string;
+}
+
 export interface WaveCreated {
   wave: Wave;
   invited: number;
   alreadyInvited: number;
+  returnLinks?: ReturnLinks | null;
 }
 
 export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';

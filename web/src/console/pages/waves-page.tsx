@@ -5,7 +5,7 @@ import { Link, navigate, useSearch } from '../router.tsx';
 import { useLoad } from '../use-load.ts';
 import { WaveForm } from './wave-form.tsx';
 import { WaveStatusTag } from './wave-status.tsx';
-import { formatInstant, type WaveCreated, wavePath, wavesApi } from './waves-api.ts';
+import { formatInstant, type ReturnLinks, type WaveCreated, wavePath, wavesApi } from './waves-api.ts';
 
 /** The console path of the waves list, optionally of one survey. */
 export function wavesPath(surveyId?: string): string {
@@ -62,6 +62,7 @@ export function WavesPage({ canEdit }: { canEdit: boolean }) {
           .
         </p>
       ) : null}
+      {created?.returnLinks ? <ReturnLinksCard links={created.returnLinks} /> : null}
 
       {canEdit && creating ? (
         <div className="card">
@@ -85,7 +86,11 @@ export function WavesPage({ canEdit }: { canEdit: boolean }) {
       <div className="card filters">
         <label>
           Waves of
-          <select value={surveyId} onChange={(e) => navigate(wavesPath(e.target.value), { replace: true })}>
+          <select
+            aria-label="Waves of"
+            value={surveyId}
+            onChange={(e) => navigate(wavesPath(e.target.value), { replace: true })}
+          >
             <option value="">all surveys</option>
             {surveys.state === 'ready'
               ? surveys.value.map((s) => (
@@ -145,5 +150,35 @@ export function WavesPage({ canEdit }: { canEdit: boolean }) {
         </table>
       ) : null}
     </section>
+  );
+}
+
+/** The addresses an external engine sends respondents back to, and the key it signs them with. */
+function ReturnLinksCard({ links }: { links: ReturnLinks }) {
+  const rows: [string, string][] = [
+    ['Members go to', links.externalUrl],
+    ['Complete', links.complete],
+    ['Screen-out', links.screenout],
+    ['Quota full', links.quotafull],
+    ['Signing key', links.secret],
+  ];
+  return (
+    <div className="card">
+      <h2>Return links for the external engine</h2>
+      <p className="muted">
+        The engine sends each respondent back to one of these, with the member's token and a signature made
+        with the key. Give the key to the engine and to nobody else.
+      </p>
+      <dl className="job-facts wave-facts">
+        {rows.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>
+              <code className="segment-cell">{v}</code>
+            </dd>
+          </div>
+        ))}
+      </dl>
+    </div>
   );
 }
