@@ -12,4 +12,5 @@ export { chainCompletionHooks, type InvitationGate, type InvitationRef } from '.
 export { returnOutcomes, returnSignature } from './return-links.ts';
 export { formatOffset, parseReminders } from './schedule.ts';
 export type * from './types.ts';
+export type { UnsubscribeInfo } from './unsubscribe.ts';
 export type { WaveCreated } from './wave-create.ts';

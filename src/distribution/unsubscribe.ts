@@ -12,6 +12,8 @@ export interface UnsubscribeDeps {
 
 /** What the unsubscribe page shows: whose address, and whether it is already out. */
 export interface UnsubscribeInfo {
+  /** The member's name as the panel holds it (text a person wrote: escape it where shown). */
+  name: string | null;
   /** The address with most of its local part hidden, e.g. `a•••@example.org`. */
   maskedEmail: string | null;
   optedOut: boolean;
@@ -42,7 +44,7 @@ async function memberOfToken(
 
 export async function unsubscribeInfo(deps: UnsubscribeDeps, token: string): Promise<UnsubscribeInfo> {
   const { member } = await memberOfToken(deps, token);
-  return { maskedEmail: maskEmail(member.email), optedOut: member.optedOutAt !== null };
+  return { name: member.name, maskedEmail: maskEmail(member.email), optedOut: member.optedOutAt !== null };
 }
 
 /**

@@ -10,12 +10,15 @@ import { auditRoutes } from './routes/audit.ts';
 import { batchRoutes } from './routes/batch.ts';
 import { exportRoutes } from './routes/export.ts';
 import { memberRoutes } from './routes/members.ts';
+import { portalRoutes } from './routes/portal.ts';
 import { quotaRoutes } from './routes/quotas.ts';
 import { respondRoutes } from './routes/respond.ts';
 import { returnLinkRoutes } from './routes/return-links.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { surveyRoutes } from './routes/surveys.ts';
+import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { userRoutes } from './routes/users.ts';
+import { waveRoutes } from './routes/waves.ts';
 import { webRoutes } from './routes/web.ts';
 
 const { version } = packageJson;
@@ -50,6 +53,9 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
   returnLinkRoutes(app, ctx);
   memberRoutes(app, ctx);
   quotaRoutes(app, ctx);
+  waveRoutes(app, ctx);
+  portalRoutes(app, ctx);
+  unsubscribeRoutes(app, ctx);
   batchRoutes(app, ctx);
   webRoutes(app, ctx);
   return app;

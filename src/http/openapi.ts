@@ -8,6 +8,8 @@ const tagOf: [RegExp, string][] = [
   [/^\/api\/v1\/surveys/, 'surveys'],
   [/^\/api\/v1\/respond|^\/o\/|^\/s\//, 'respondents'],
   [/^\/api\/v1\/(jobs|runs)|^\/batch\//, 'batch'],
+  [/^\/api\/v1\/(waves|outbox)/, 'distribution'],
+  [/^\/api\/v1\/portal\//, 'portal'],
 ];
 
 /**

@@ -32,8 +32,8 @@ export async function registerAuthentication(app: FastifyInstance, deps: Authent
   if (!app.hasRequestDecorator('cookies')) await app.register(fastifyCookie);
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
-    // Respondent routes are authorised by their token alone: no session lookup on the hot path,
-    // and no CSRF refusal for a respondent who happens to be signed in to the console.
+    // Respondent routes (and the unsubscribe link) are authorised by their token alone: no session
+    // lookup on the hot path, and no CSRF refusal for a respondent who is signed in to the console.
     if (isRespondentUrl(request.url)) return;
     const bearer = bearerOf(request.headers.authorization);
     if (bearer?.startsWith('enq_')) {
@@ -53,7 +53,12 @@ export async function registerAuthentication(app: FastifyInstance, deps: Authent
 }
 
 function isRespondentUrl(url: string): boolean {
-  return url.startsWith('/api/v1/respond/') || url.startsWith('/s/') || url.startsWith('/o/');
+  return (
+    url.startsWith('/api/v1/respond/') ||
+    url.startsWith('/s/') ||
+    url.startsWith('/o/') ||
+    url.startsWith('/u/')
+  );
 }
 
 function bearerOf(header: string | undefined): string | null {

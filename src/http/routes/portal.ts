@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { DistributionService } from '../../distribution/index.ts';
+import { requireRole } from '../guards.ts';
+import { parse } from '../validate.ts';
+
+const memberParams = z.object({ externalId: z.string().min(1).max(200) });
+
+/**
+ * The member portal's question, "what is open for this member?", for API keys with role
+ * `portal` (and admins). It is the hot path (the portal asks on every top-page view): one indexed
+ * statement in the distribution module, nothing written per request (GET is not audited), and
+ * never cached on the way, since the answer changes as the member answers.
+ *
+ * @example
+ * portalRoutes(app, { distribution: ctx.distribution });
+ * // curl -H 'authorization: Bearer enq_…' …/api/v1/portal/members/M-1024/surveys
+ */
+export function portalRoutes(app: FastifyInstance, deps: { distribution: DistributionService }): void {
+  const { distribution } = deps;
+  app.get('/api/v1/portal/members/:externalId/surveys', async (request, reply) => {
+    requireRole(request, 'portal', 'admin');
+    const { externalId } = parse(memberParams, request.params, 'params');
+    reply.header('cache-control', 'private, no-store');
+    return { surveys: await distribution.portalSurveys(externalId) };
+  });
+}
