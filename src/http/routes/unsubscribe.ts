@@ -90,9 +90,6 @@ function formFields(body: unknown, contentType: string | undefined): Map<string,
   return fields;
 }
 
-/** Tokens are 24 characters; anything this long is no token of ours. */
-const maxTokenLength = 200;
-
 function isUnknownToken(error: unknown): boolean {
   return isEnqueteError(error) && error.code === 'INVITATION_UNKNOWN';
 }
@@ -123,7 +120,6 @@ export function unsubscribeRoutes(app: FastifyInstance, deps: { distribution: Di
 
     scope.get<{ Params: { token: string } }>('/u/:token', async (request, reply) => {
       const { token } = request.params;
-      if (token.length > maxTokenLength) return html(reply, 404, unknownPage);
       try {
         const info = await distribution.unsubscribeInfo(token);
         return html(reply, 200, info.optedOut ? donePage(info) : confirmPage(token, info));
@@ -137,8 +133,6 @@ export function unsubscribeRoutes(app: FastifyInstance, deps: { distribution: Di
       const { token } = request.params;
       const oneClick =
         formFields(request.body, request.headers['content-type']).get(oneClickField) === 'One-Click';
-      if (token.length > maxTokenLength)
-        return oneClick ? reply.status(404).send() : html(reply, 404, unknownPage);
       try {
         await distribution.unsubscribe(token, oneClick ? 'one-click' : 'page');
         if (oneClick) return reply.status(200).header('cache-control', 'no-store').send();
