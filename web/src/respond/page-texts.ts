@@ -2,6 +2,8 @@
 export interface PageTexts {
   loading: string;
   alreadyAnswered: string;
+  /** The end page of a completion that found its quota full (status `quota_full`). */
+  quotaFull: string;
   unknownLink: string;
   closed: string;
   failed: string;
@@ -12,6 +14,8 @@ export interface PageTexts {
 const english: PageTexts = {
   loading: 'Loading the survey…',
   alreadyAnswered: 'You have already answered this survey. Thank you!',
+  quotaFull:
+    'Thank you for your time. We already have all the answers we need from people like you, so the survey ends here.',
   unknownLink: 'This survey link is not valid. Please check that you opened the whole link.',
   closed: 'This survey is closed.',
   failed: 'The survey could not be loaded.',
@@ -22,6 +26,8 @@ const english: PageTexts = {
 const japanese: PageTexts = {
   loading: 'アンケートを読み込んでいます…',
   alreadyAnswered: 'このアンケートには既に回答いただいています。ありがとうございました。',
+  quotaFull:
+    'ご協力ありがとうございました。あなたと同じ条件の方からの回答が予定数に達したため、アンケートはここで終了となります。',
   unknownLink: 'このアンケートのリンクは無効です。リンクを最後までお開きになったかご確認ください。',
   closed: 'このアンケートは終了しました。',
   failed: 'アンケートを読み込めませんでした。',

@@ -1,6 +1,6 @@
 import { requestJson } from '../shared/api-client.ts';
 
-export type ResponseStatus = 'in_progress' | 'completed' | 'screened_out';
+export type ResponseStatus = 'in_progress' | 'completed' | 'screened_out' | 'quota_full';
 
 /** What `GET /api/v1/respond/:token` answers. */
 export interface RespondentView {
@@ -13,7 +13,7 @@ export interface RespondentView {
 }
 
 export interface CompletionAnswer {
-  status: 'completed' | 'screened_out';
+  status: 'completed' | 'screened_out' | 'quota_full';
   html: string | null;
   repeated: boolean;
 }

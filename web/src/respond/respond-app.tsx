@@ -34,7 +34,8 @@ export function RespondApp({ token, channel }: { token: string; channel: string 
         if (typeof locale === 'string') document.documentElement.lang = locale;
         if (view.title) document.title = view.title;
         if (view.status !== 'in_progress') {
-          setState({ kind: 'message', text: surveyTexts.alreadyAnswered });
+          const text = view.status === 'quota_full' ? surveyTexts.quotaFull : surveyTexts.alreadyAnswered;
+          setState({ kind: 'message', text });
           return;
         }
         await loadSurveyLocale(locale);

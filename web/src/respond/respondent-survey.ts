@@ -2,6 +2,7 @@ import { Model } from 'survey-core';
 import { ApiError } from '../shared/api-client.ts';
 import { surveyTheme } from '../shared/survey-theme.ts';
 import { Autosave } from './autosave.ts';
+import { pageTexts } from './page-texts.ts';
 import { issuesOf, type RespondentView, respondApi } from './respond-api.ts';
 import { firstMatchingRule } from './screen-out.ts';
 
@@ -58,6 +59,8 @@ export function createRespondentSurvey(
     try {
       const result = await respondApi.complete(token, sender.data as Record<string, unknown>);
       if (result.status === 'screened_out' && result.html) sender.completedHtml = result.html;
+      // The survey's own thank-you page would say the answers counted: they did not.
+      if (result.status === 'quota_full') sender.completedHtml = quotaFullHtml(sender.locale);
       hooks.onRejected([]);
     } catch (error) {
       options.allow = false;
@@ -92,4 +95,11 @@ function showRejection(model: Model, error: unknown): string[] {
   return marked.map(({ issue, question }) =>
     question ? `${question.title}: ${issue.message}` : issue.message,
   );
+}
+
+/** The end page of a quota-full completion, in the survey's language. */
+function quotaFullHtml(locale: string): string {
+  const text = pageTexts(locale || navigator.language).quotaFull;
+  const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<p class="respond-quota-full">${escaped}</p>`;
 }
