@@ -22,6 +22,8 @@ const createBody = z.strictObject({
   subject: z.string().max(100_000).optional(),
   body: z.string().max(100_000).optional(),
   format: z.enum(['text', 'html']).optional(),
+  // An external engine's URL with {token}; checked by the distribution module (docs/external-engines.md).
+  externalUrl: z.string().max(2000).nullable().optional(),
 });
 const listQuery = z.object({ surveyId: id.optional() });
 const idParams = z.object({ id });
