@@ -49,7 +49,13 @@ export async function createContext(config: Config, overrides: ContextOverrides 
         censor: '[redacted]',
       },
     });
-  const db = overrides.db ?? openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db =
+    overrides.db ??
+    openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      onIdleError: (error) => log.warn({ err: error }, 'a PostgreSQL connection was dropped; it is replaced'),
+    });
   await migrateToLatest(db);
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? cryptoIds;

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Db, dumpSchema, isUniqueViolation, migrateToLatest } from '../src/db/index.ts';
-import { dialects, testDb } from './helpers/db.ts';
+import { type Db, dumpSchema, isUniqueViolation, migrateToLatest, openDatabase } from '../src/db/index.ts';
+import { dialects, testDb, throwawayPgUrl } from './helpers/db.ts';
 
 describe.each(dialects())('database on %s', (dialect) => {
   let db: Db;
@@ -37,5 +39,27 @@ describe.each(dialects())('database on %s', (dialect) => {
       .execute()
       .catch((e: unknown) => e);
     expect(isUniqueViolation(error)).toBe(true);
+  });
+});
+
+describe.runIf(dialects().includes('postgres'))('database on postgres, connections dropped', () => {
+  it('replaces an idle connection the server terminated, without crashing the process', async () => {
+    const { url, drop } = await throwawayPgUrl();
+    const dropped: Error[] = [];
+    const db = openDatabase({ databaseUrl: url, poolSize: 2, onIdleError: (e) => dropped.push(e) });
+    try {
+      const pid = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db.kysely);
+      const killer = new pg.Client({ connectionString: url });
+      await killer.connect();
+      await killer.query('select pg_terminate_backend($1)', [pid.rows[0]!.pid]);
+      await killer.end();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(dropped.map((e) => (e as Error & { code?: string }).code)).toEqual(['57P01']);
+      const again = await sql<{ one: number }>`select 1 as one`.execute(db.kysely);
+      expect(again.rows).toEqual([{ one: 1 }]);
+    } finally {
+      await db.close();
+      await drop();
+    }
   });
 });

@@ -37,6 +37,11 @@ export interface OpenDatabaseProps {
   dataDir?: string;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /**
+   * Told of an error on an idle PostgreSQL connection (the server restarted or dropped it); the
+   * pool discards that connection and opens another when needed. Default: ignored.
+   */
+  onIdleError?: (error: Error) => void;
 }
 
 /**
@@ -51,6 +56,8 @@ export function openDatabase(props: OpenDatabaseProps): Db {
     // Keep bigint/numeric as JS numbers where they fit: counts come back as int8.
     pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
     const pool = new pg.Pool({ connectionString: props.databaseUrl, max: props.poolSize ?? 10 });
+    // Without a listener, an idle connection that the server terminates crashes the process.
+    pool.on('error', props.onIdleError ?? (() => {}));
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
   }
