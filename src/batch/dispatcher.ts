@@ -3,6 +3,10 @@ import type { BatchLog, Executor } from './executor.ts';
 import type { JobDefinition, OverlapPolicy } from './jobs-file.ts';
 import { ALL_JOBS, type RunRow, type RunStore } from './run-store.ts';
 
+/** Passes repeated at most, a short pause apart, while other processes hold the due runs' jobs. */
+const maxContendedRetries = 20;
+const contendedRetryMs = 20;
+
 export interface DispatcherProps {
   store: RunStore;
   clock: Clock;
@@ -47,9 +51,17 @@ export class Dispatcher {
     }
     this.#dispatching = (async () => {
       try {
+        let retries = 0;
         do {
           this.#again = false;
-          await this.#once();
+          const contended = await this.#once();
+          // Another process was claiming some of the due runs' jobs: look again once its claim
+          // has committed, rather than at the next tick, a second later.
+          if (contended && !this.#again && retries < maxContendedRetries) {
+            retries++;
+            await new Promise((resolve) => setTimeout(resolve, contendedRetryMs));
+            this.#again = true;
+          }
         } while (this.#again);
       } finally {
         this.#dispatching = null;
@@ -65,13 +77,13 @@ export class Dispatcher {
     }
   }
 
-  async #once(): Promise<void> {
+  /** One pass; true when runs were left because another process was claiming their jobs. */
+  async #once(): Promise<boolean> {
     const { store, clock } = this.#p;
     let free = this.#p.concurrency - this.#active.size;
-    if (free <= 0) return;
-    const states = await store.jobStates();
-    const paused = new Set(states.filter((s) => s.paused === 1).map((s) => s.job));
-    if (paused.has(ALL_JOBS)) return;
+    if (free <= 0) return false;
+    const paused = await store.pausedJobs();
+    if (paused.has(ALL_JOBS)) return false;
     const byName = this.#p.jobs();
     const now = isoNow(clock);
     const due = await store.dueRuns(
@@ -97,12 +109,15 @@ export class Dispatcher {
       }
     }
     const exclusive = await store.claim(
-      [...heads.values()].map((h) => h.run).slice(0, free),
+      [...heads.values()].map((h) => h.run),
       'exclusive',
       now,
+      free,
     );
-    free -= exclusive.length;
-    const claimed = [...exclusive, ...(await store.claim(allow.slice(0, Math.max(free, 0)), 'allow', now))];
+    free -= exclusive.won.length;
+    const allowed = await store.claim(allow, 'allow', now, free);
+    free -= allowed.won.length;
+    const claimed = [...exclusive.won, ...allowed.won];
     for (const run of claimed) {
       const job = byName.get(run.job);
       if (job) this.#launch(run, job);
@@ -112,6 +127,7 @@ export class Dispatcher {
       .filter((h) => h.policy === 'skip' && !won.has(h.run.id))
       .map((h) => h.run.id);
     await store.skipBlocked(blocked, 'skipped: another run of this job was still running', now);
+    return exclusive.contended && free > 0;
   }
 
   #launch(run: RunRow, job: JobDefinition): void {

@@ -12,6 +12,12 @@ export const ALL_JOBS = '*';
 /** How a queued run may start next to other runs of its job (see the job's `overlap`). */
 export type ClaimMode = 'allow' | 'exclusive';
 
+/** What a claim won, and whether another process held some of the runs' jobs at that moment. */
+export interface Claimed {
+  won: RunRow[];
+  contended: boolean;
+}
+
 /**
  * All SQL of the batch module, on SQLite and PostgreSQL alike. Every state change is one
  * conditional statement, so that several processes sharing the database agree: the insert of a
@@ -50,6 +56,12 @@ export class RunStore {
 
   async jobStates() {
     return this.#k.selectFrom('batch_job_state').selectAll().execute();
+  }
+
+  /** The paused jobs (and `*` when every job is paused). */
+  async pausedJobs(): Promise<Set<string>> {
+    const rows = await this.#k.selectFrom('batch_job_state').select('job').where('paused', '=', 1).execute();
+    return new Set(rows.map((r) => r.job));
   }
 
   async setPaused(job: string, paused: boolean, reason: string | null, now: string): Promise<boolean> {
@@ -168,12 +180,15 @@ export class RunStore {
   }
 
   /**
-   * Turns queued runs into running attempts, unless their job (or every job) is paused and, in
-   * `exclusive` mode, unless another run of the job is running (give at most one run per job).
-   * Returns the runs this caller won, as updated (attempt counted); the others stay as they were.
+   * Turns up to `limit` of the queued `runs`, in their order, into running attempts, unless their
+   * job (or every job) is paused and, in `exclusive` mode, unless another run of the job is
+   * running (give at most one run per job). Returns the runs this caller won, as updated (attempt
+   * counted; the others stay as they were), and whether the limit was left unfilled because
+   * another process was claiming, or had just claimed, some of them (PostgreSQL, exclusive mode):
+   * worth another look with fresh runs once its claim is done.
    */
-  async claim(runs: RunRow[], mode: ClaimMode, now: string): Promise<RunRow[]> {
-    if (runs.length === 0) return [];
+  async claim(runs: RunRow[], mode: ClaimMode, now: string, limit = runs.length): Promise<Claimed> {
+    if (runs.length === 0 || limit <= 0) return { won: [], contended: false };
     const update = (k: Db['kysely'], ids: string[]) =>
       k
         .updateTable('batch_runs')
@@ -210,27 +225,51 @@ export class RunStore {
         )
         .returningAll()
         .execute();
-    const ids = runs.map((r) => r.id);
-    if (this.#db.dialect === 'sqlite' || mode === 'allow') return update(this.#k, ids);
+    if (this.#db.dialect === 'sqlite' || mode === 'allow') {
+      // The first `limit` that are still queued: another process may have claimed some meanwhile.
+      let ids = runs.map((r) => r.id);
+      if (ids.length > limit) {
+        const open = await this.#k
+          .selectFrom('batch_runs')
+          .select('id')
+          .where('id', 'in', ids)
+          .where('status', '=', 'queued')
+          .execute();
+        const still = new Set(open.map((r) => r.id));
+        ids = ids.filter((id) => still.has(id)).slice(0, limit);
+      }
+      return { won: ids.length === 0 ? [] : await update(this.#k, ids), contended: false };
+    }
     // PostgreSQL checks "no other run is running" against a snapshot: lock the jobs' state rows
-    // first, so that two processes claiming runs of one job take turns. SKIP LOCKED leaves a job
-    // that another process is claiming right now to the next pass.
+    // first, so that two processes claiming runs of one job take turns. SKIP LOCKED with the limit
+    // passes over the jobs another process is claiming right now and takes the next ones, so
+    // processes claiming at once share the runs out instead of colliding on the first `limit`.
+    const jobs = [...new Set(runs.map((r) => r.job))];
+    const ids = runs.map((r) => r.id);
     return this.#k.transaction().execute(async (trx) => {
       const locked = await trx
-        .selectFrom('batch_job_state')
-        .select('job')
-        .where(
-          'job',
-          'in',
-          runs.map((r) => r.job),
+        .selectFrom('batch_job_state as s')
+        .select('s.job')
+        .where('s.job', 'in', jobs)
+        // A run that another process claimed since `runs` was read leaves its place to the next.
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('batch_runs as r')
+              .select('r.id')
+              .whereRef('r.job', '=', 's.job')
+              .where('r.id', 'in', ids)
+              .where('r.status', '=', 'queued'),
+          ),
         )
-        .orderBy('job')
-        .forUpdate()
+        .orderBy(sql`array_position(cast(${jobs} as text[]), s.job)`)
+        .limit(limit)
+        .forUpdate('s')
         .skipLocked()
         .execute();
-      const jobs = new Set(locked.map((l) => l.job));
-      const mine = runs.filter((r) => jobs.has(r.job)).map((r) => r.id);
-      return mine.length === 0 ? [] : update(trx, mine);
+      const contended = locked.length < Math.min(limit, jobs.length);
+      const mine = new Set(locked.map((l) => l.job));
+      const claim = runs.filter((r) => mine.has(r.job)).map((r) => r.id);
+      return { won: claim.length === 0 ? [] : await update(trx, claim), contended };
     });
   }
 
