@@ -26,6 +26,9 @@ export function createBatchService(deps: BatchServiceDeps): BatchService {
   return new BatchServiceImpl(deps);
 }
 
+/** How long after a tick's instant the loop ticks (see `#untilNextTick`). */
+const tickMarginMs = 5;
+
 const quietLog: BatchLog = { info: () => {}, warn: () => {}, error: () => {} };
 
 class BatchServiceImpl implements BatchService {
@@ -301,19 +304,34 @@ class BatchServiceImpl implements BatchService {
 
   start(): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => {
-      if (this.#ticking) return;
-      this.#ticking = true;
-      this.tick()
-        .catch((error) => this.#log.error({ err: error }, 'batch tick failed'))
-        .finally(() => {
-          this.#ticking = false;
-        });
-    }, this.#opts.tickMs);
+    const arm = () => {
+      this.#timer = setTimeout(() => {
+        arm();
+        if (this.#ticking) return;
+        this.#ticking = true;
+        this.tick()
+          .catch((error) => this.#log.error({ err: error }, 'batch tick failed'))
+          .finally(() => {
+            this.#ticking = false;
+          });
+      }, this.#untilNextTick());
+    };
+    arm();
+  }
+
+  /**
+   * Ticks fall just after each multiple of `tickMs` on the clock, where cron instants fall (whole
+   * seconds), so every scheduler process looks right after an instant rather than up to a tick
+   * late at a phase set by its start. The margin keeps a timer that fires a millisecond early
+   * from missing the instant.
+   */
+  #untilNextTick(): number {
+    const period = this.#opts.tickMs;
+    return period - (this.#clock.now().getTime() % period) + tickMarginMs;
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
+    clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.idle();
     await Promise.all(Object.values(this.#notifiers).map((n) => n.close()));
