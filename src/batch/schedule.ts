@@ -1,5 +1,17 @@
 import { Cron } from 'croner';
 
+/** Zone names that are UTC itself, without daylight saving or offset. */
+const utcZones = new Set([
+  'UTC',
+  'Etc/UTC',
+  'Etc/UCT',
+  'UCT',
+  'Etc/Universal',
+  'Universal',
+  'Etc/Zulu',
+  'Zulu',
+]);
+
 /**
  * A job's cron schedule in its time zone, computed by croner. Patterns have five fields, or six
  * with seconds first. Daylight saving follows croner (Vixie cron): a fixed-time job whose time
@@ -18,7 +30,10 @@ export class Schedule {
   constructor(pattern: string, timezone: string) {
     this.pattern = pattern;
     this.timezone = timezone;
-    this.#cron = new Cron(pattern, { timezone, mode: '5-or-6-parts', paused: true });
+    // In UTC an offset of 0 is the same schedule, and croner computes it about three times faster
+    // than through the time-zone database (a tick that fires 1,000 jobs asks it 1,000 times).
+    const zone = utcZones.has(timezone) ? { utcOffset: 0 } : { timezone };
+    this.#cron = new Cron(pattern, { ...zone, mode: '5-or-6-parts', paused: true });
   }
 
   /** The first instant strictly after `after`, or null when the pattern never fires again. */
