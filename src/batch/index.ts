@@ -30,6 +30,7 @@ export {
   loadJobs,
   type OpenBatchProps,
   openBatchService,
+  reloadJobsFile,
   withBuiltins,
 } from './open.ts';
 export { buildCommand } from './runners/command.ts';

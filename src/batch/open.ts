@@ -123,3 +123,20 @@ export function openBatchService(props: OpenBatchProps): BatchService {
     options: props.options,
   });
 }
+
+/**
+ * Reads jobs.yaml again (with the built-in jobs under it) and hands it to the running service:
+ * what SIGHUP and the console's "Reload" do. Runs going on keep going; a file that does not
+ * load throws BATCH_JOBS_INVALID or BATCH_SECRET_MISSING and the previous list stays.
+ *
+ * @example
+ * const { jobs } = await reloadJobsFile(ctx.batch, { jobsPath: config.jobsPath, ...config });
+ */
+export async function reloadJobsFile(
+  batch: BatchService,
+  props: BuiltinJobSettings & { jobsPath: string | undefined },
+): Promise<{ source: string | null; jobs: string[] }> {
+  const file = loadJobs(props.jobsPath, props);
+  await batch.reload(file);
+  return { source: props.jobsPath ?? null, jobs: file.jobs.map((j) => j.name) };
+}

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/auth/index.ts';
@@ -13,15 +16,30 @@ import { batchTestDb } from './helpers/batch-db.ts';
 
 const secret = 'xoxb-very-secret';
 
+const originalYaml = `
+- endpoint: /ibis/update_answer
+  cmd: 'echo "DATE=$DATE key=$BQ_KEY"'
+  env: { BQ_KEY: '\${BQ_KEY}' }
+  timezone: America/New_York
+  retryable: true
+- name: sleepy
+  cmd: 'sleep 300'
+`;
+
 describe.each(dialects())('batch routes on %s', (dialect) => {
   let db: Db;
   let batch: BatchService;
   let app: FastifyInstance;
+  let dir: string;
+  let jobsPath: string;
 
   beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'enquete-batch-routes-'));
+    jobsPath = join(dir, 'jobs.yaml');
     db = await batchTestDb(dialect);
     // 02:00 UTC on 1 March is still 28 February in New York.
     const clock = new TestClock('2026-03-01T02:00:00.000Z');
+    writeFileSync(jobsPath, originalYaml);
     const jobs = parseJobsFile(`
 - endpoint: /ibis/update_answer
   cmd: 'echo "DATE=$DATE key=$BQ_KEY"'
@@ -39,13 +57,14 @@ describe.each(dialects())('batch routes on %s', (dialect) => {
       const role = request.headers['x-test-role'] as Role | undefined;
       request.principal = role ? { kind: 'user', id: 'us_1', label: 'tester', role, client: null } : null;
     });
-    batchRoutes(app, { batch });
+    batchRoutes(app, { batch, config: { jobsPath, dataDir: dir } });
     await app.ready();
   });
   afterEach(async () => {
     await app.close();
     await batch.stop();
     await db.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const as = (role: Role | null) => (role ? { 'x-test-role': role } : {});
@@ -202,5 +221,51 @@ describe.each(dialects())('batch routes on %s', (dialect) => {
     });
     expect(reversed.statusCode).toBe(400);
     expect((reversed.json() as { error: { code: string } }).error.code).toBe('BATCH_RANGE_INVALID');
+  });
+
+  it('reloads jobs.yaml from the console without losing a running run; a broken file changes nothing', async () => {
+    const started = await app.inject({
+      method: 'POST',
+      url: '/api/v1/jobs/sleepy/runs',
+      headers: as('admin'),
+    });
+    const runId = (started.json() as { run: { id: string } }).run.id;
+    await expect.poll(async () => (await batch.run(runId)).status).toBe('running');
+
+    writeFileSync(jobsPath, `${originalYaml}- { name: added, cmd: 'true', schedule: '0 3 * * *' }\n`);
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/v1/jobs/reload', headers: as('researcher') }))
+        .statusCode,
+    ).toBe(403);
+    const reloaded = await app.inject({ method: 'POST', url: '/api/v1/jobs/reload', headers: as('admin') });
+    expect(reloaded.statusCode).toBe(200);
+    expect(reloaded.json()).toEqual({
+      source: jobsPath,
+      jobs: ['ibis-update_answer', 'sleepy', 'added', 'reminders'],
+    });
+    const names = async () =>
+      (
+        (await app.inject({ url: '/api/v1/jobs', headers: as('admin') })).json() as {
+          jobs: { name: string }[];
+        }
+      ).jobs
+        .map((j) => j.name)
+        .sort();
+    expect(await names()).toEqual(['added', 'ibis-update_answer', 'reminders', 'sleepy']);
+    expect((await batch.run(runId)).status).toBe('running');
+
+    writeFileSync(jobsPath, '- { name: broken, cmd: x, schedule: "not cron" }\n');
+    const refused = await app.inject({ method: 'POST', url: '/api/v1/jobs/reload', headers: as('admin') });
+    expect(refused.statusCode).toBe(400);
+    expect((refused.json() as { error: { code: string } }).error.code).toBe('BATCH_JOBS_INVALID');
+    expect(await names()).toEqual(['added', 'ibis-update_answer', 'reminders', 'sleepy']);
+
+    await app.inject({
+      method: 'POST',
+      url: `/api/v1/jobs/sleepy/runs/${runId}/cancel`,
+      headers: as('admin'),
+    });
+    await batch.idle();
+    expect((await batch.run(runId)).status).toBe('cancelled');
   });
 });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadJobs } from '../../batch/index.ts';
+import { reloadJobsFile } from '../../batch/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { createContext } from '../../context.ts';
 import { buildApp } from '../../http/app.ts';
@@ -45,8 +45,8 @@ export function serveCommand(program: Command): void {
         const path = config.jobsPath;
         void (async () => {
           try {
-            await ctx.batch.reload(loadJobs(path, config));
-            ctx.log.info({ path }, 'jobs reloaded');
+            const { jobs } = await reloadJobsFile(ctx.batch, config);
+            ctx.log.info({ path, jobs: jobs.length }, 'jobs reloaded');
           } catch (error) {
             ctx.log.error({ err: error, path }, 'jobs not reloaded; the previous list stays');
           }

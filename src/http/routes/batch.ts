@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { BatchService } from '../../batch/index.ts';
+import { type BatchService, type BuiltinJobSettings, reloadJobsFile } from '../../batch/index.ts';
 import { requireRole } from '../guards.ts';
 import { parse } from '../validate.ts';
 
@@ -21,10 +21,13 @@ const pauseBody = z.strictObject({ reason: z.string().max(500).optional() }).nul
  * and the JSON API under /api/v1/jobs. Admins and researchers only.
  *
  * @example
- * batchRoutes(app, { batch });
+ * batchRoutes(app, { batch, config });
  */
-export function batchRoutes(app: FastifyInstance, deps: { batch: BatchService }): void {
-  const { batch } = deps;
+export function batchRoutes(
+  app: FastifyInstance,
+  deps: { batch: BatchService; config: BuiltinJobSettings & { jobsPath: string | undefined } },
+): void {
+  const { batch, config } = deps;
   const staff = ['admin', 'researcher'] as const;
 
   app.post('/batch/*', async (request, reply) => {
@@ -52,6 +55,12 @@ export function batchRoutes(app: FastifyInstance, deps: { batch: BatchService })
     requireRole(request, ...staff);
     await batch.resume({ all: true });
     return reply.status(204).send();
+  });
+
+  // Reads jobs.yaml again in this process (others reload on SIGHUP); admins only.
+  app.post('/api/v1/jobs/reload', async (request) => {
+    requireRole(request, 'admin');
+    return reloadJobsFile(batch, config);
   });
 
   app.get('/api/v1/jobs/:name', async (request) => {
