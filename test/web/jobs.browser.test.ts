@@ -183,4 +183,33 @@ describe('console jobs pages', () => {
     await page.screenshot({ path: '/tmp/jobs.png', fullPage: true });
     expect(unexpected()).toEqual([]);
   });
+
+  it('reloads jobs.yaml from the page: a new job appears; a broken file is refused and the list stays', async () => {
+    const page = await context.newPage();
+    await signIn(page, baseUrl);
+    await page.goto(`${baseUrl}/jobs`);
+    await page.locator('tr[data-job="nightly"]').waitFor();
+    await writeFile(join(dir, 'jobs.yaml'), `${jobsYaml}  - { name: added-later, cmd: 'true' }\n`);
+    await page.getByRole('button', { name: 'Reload jobs.yaml' }).click();
+    await page.locator('tr[data-job="added-later"]').waitFor();
+    expect(await page.locator('.reload-jobs [role="status"]').textContent()).toBe(
+      `Reloaded ${join(dir, 'jobs.yaml')}: 4 jobs.`,
+    );
+
+    await writeFile(join(dir, 'jobs.yaml'), 'jobs:\n  - { name: broken, cmd: x, timeout: soon }\n');
+    await page.getByRole('button', { name: 'Reload jobs.yaml' }).click();
+    const alert = page.locator('.reload-jobs [role="alert"]');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('BATCH_JOBS_INVALID');
+    expect(await alert.textContent()).toContain('timeout');
+    expect((await ctx.batch.listJobs()).map((j) => j.name)).toEqual([
+      'nightly',
+      'slow',
+      'added-later',
+      'reminders',
+    ]);
+    await writeFile(join(dir, 'jobs.yaml'), jobsYaml);
+    // The refused reload is the one failed request the browser reports.
+    expect(unexpected().map((p) => p.includes('status of 400'))).toEqual([true]);
+  });
 });

@@ -142,7 +142,7 @@ function page(route: ReturnType<typeof matchRoute>, user: User, canEdit: boolean
     case 'segments':
       return canEdit ? <SegmentsPage /> : <Forbidden />;
     case 'jobs':
-      return canEdit ? <JobsPage /> : <Forbidden />;
+      return canEdit ? <JobsPage canReload={user.role === 'admin'} /> : <Forbidden />;
     case 'job':
       return canEdit ? <JobPage key={route.name} name={route.name} /> : <Forbidden />;
     case 'waves':

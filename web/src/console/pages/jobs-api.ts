@@ -58,6 +58,9 @@ const run = (name: string, id: string) => `${job(name)}/runs/${encodeURIComponen
 export const jobsApi = {
   jobs: () => requestJson<{ jobs: Job[] }>('GET', '/api/v1/jobs').then((r) => r.jobs),
   job: (name: string) => requestJson<{ job: Job }>('GET', job(name)).then((r) => r.job),
+  /** Reads jobs.yaml again in the serving process (admins). */
+  reloadFile: () =>
+    requestJson<{ source: string | null; jobs: string[] }>('POST', '/api/v1/jobs/reload', { body: {} }),
   pauseAll: (reason: string) => requestJson<void>('POST', '/api/v1/jobs/pause', { body: { reason } }),
   resumeAll: () => requestJson<void>('POST', '/api/v1/jobs/resume', { body: {} }),
   pause: (name: string, reason: string) =>

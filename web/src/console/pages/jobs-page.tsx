@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { ErrorBox } from '../components/error-box.tsx';
 import { Link } from '../router.tsx';
 import { useLoad } from '../use-load.ts';
@@ -12,9 +12,9 @@ const refreshMs = 5_000;
 /**
  * Every job of jobs.yaml on one page: endpoint, schedule in words and cron, time zone, next run,
  * last run and its status, paused or not (and why); "Pause all" / "Resume all", and per-job
- * pause and resume.
+ * pause and resume; for admins, "Reload jobs.yaml".
  */
-export function JobsPage() {
+export function JobsPage({ canReload }: { canReload: boolean }) {
   const [jobs, reload] = useLoad(() => jobsApi.jobs(), []);
   useEffect(() => {
     const timer = setInterval(reload, refreshMs);
@@ -29,6 +29,7 @@ export function JobsPage() {
     <section>
       <header className="page-head">
         <h1>Jobs</h1>
+        {canReload ? <ReloadButton onDone={reload} /> : null}
         {jobs.state === 'ready' && list.length > 0 ? (
           <PauseControl
             pauseLabel="Pause all"
@@ -110,5 +111,38 @@ export function JobsPage() {
         </table>
       ) : null}
     </section>
+  );
+}
+
+/** Reads jobs.yaml again; says how many jobs it found, or what is wrong with the file. */
+function ReloadButton({ onDone }: { onDone: () => void }) {
+  const [state, setState] = useState<
+    { kind: 'idle' } | { kind: 'busy' } | { kind: 'done'; text: string } | { kind: 'error'; error: unknown }
+  >({ kind: 'idle' });
+  const click = async () => {
+    setState({ kind: 'busy' });
+    try {
+      const result = await jobsApi.reloadFile();
+      setState({
+        kind: 'done',
+        text: `Reloaded ${result.source ?? 'the built-in jobs'}: ${result.jobs.length} jobs.`,
+      });
+      onDone();
+    } catch (error) {
+      setState({ kind: 'error', error });
+    }
+  };
+  return (
+    <div className="reload-jobs">
+      <button type="button" disabled={state.kind === 'busy'} onClick={click}>
+        Reload jobs.yaml
+      </button>
+      {state.kind === 'done' ? (
+        <span className="muted" role="status">
+          {state.text}
+        </span>
+      ) : null}
+      {state.kind === 'error' ? <ErrorBox error={state.error} /> : null}
+    </div>
   );
 }
