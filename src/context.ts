@@ -78,6 +78,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       : null,
     log: log.child({ module: 'distribution' }),
   });
+  let batch: BatchService | undefined;
   return {
     config,
     db,
@@ -88,16 +89,21 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     surveys,
     responses: createResponseService({ ...base, surveys, invitations: distribution.gate }),
     panel,
-    batch: openBatchService({
-      ...base,
-      log: log.child({ module: 'batch' }),
-      jobsPath: config.jobsPath,
-      env: overrides.env ?? process.env,
-      publicUrl: config.publicUrl,
-      smtpUrl: config.smtpUrl,
-      dataDir: config.dataDir,
-      databaseUrl: config.databaseUrl,
-    }),
+    // Opened on first use: a command that never touches the launcher (`survey list`, say) works
+    // in a shell that lacks the secrets jobs.yaml references. `serve` opens it at start.
+    get batch() {
+      batch ??= openBatchService({
+        ...base,
+        log: log.child({ module: 'batch' }),
+        jobsPath: config.jobsPath,
+        env: overrides.env ?? process.env,
+        publicUrl: config.publicUrl,
+        smtpUrl: config.smtpUrl,
+        dataDir: config.dataDir,
+        databaseUrl: config.databaseUrl,
+      });
+      return batch;
+    },
     distribution,
   };
 }

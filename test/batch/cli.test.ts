@@ -63,6 +63,19 @@ describe.each(dialects())('enquete jobs on %s', (dialect) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('runs commands that do not touch the launcher in a shell without the secrets of jobs.yaml', async () => {
+    delete process.env['CLI_TEST_KEY'];
+    const surveys = await cli('survey', 'list', '--json');
+    expect(surveys).toMatchObject({ code: 0, err: '' });
+    expect(JSON.parse(surveys.out)).toEqual({ surveys: [] });
+    const jobs = await cli('jobs', 'list');
+    expect(jobs.code).not.toBe(0);
+    expect(jobs.out).toBe('');
+    expect(jobs.err.trim().split('\n')).toHaveLength(1);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the jobs.yaml reference, as the error names it
+    expect(jobs.err).toContain('references ${CLI_TEST_KEY}, which is not set');
+  });
+
   it('runs a job for a date, lists its runs and prints its log without the secret', async () => {
     const run = await cli('jobs', 'run', 'ibis-update_answer', '--date', '20260101', '--json');
     expect(run.code).toBe(0);
