@@ -37,6 +37,9 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
     // Access logs would double the cost of the hot paths; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: true,
+    // Fastify's default of 100 answers longer path parameters with a 414 of its own format; our
+    // routes bound each parameter themselves (zod) and answer the contract's error body.
+    routerOptions: { maxParamLength: 1000 },
   });
   installErrorHandler(app);
   await registerOpenApi(app, version);

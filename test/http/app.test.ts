@@ -35,6 +35,28 @@ describe.each(dialects())('the HTTP app on %s', (dialect) => {
     });
   });
 
+  it('answers a long path parameter with the error shape of the route, not a bare 414', async () => {
+    const { key } = await ctx.auth.createApiKey({
+      name: 'long-params',
+      role: 'admin',
+      client: null,
+      actor: 'test',
+    });
+    const longId = 'M'.repeat(150);
+    const portal = await app.inject({
+      url: `/api/v1/portal/members/${longId}/surveys`,
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(portal.statusCode).toBe(200);
+    expect(portal.json()).toEqual({ surveys: [] });
+    const tooLong = await app.inject({
+      url: `/api/v1/portal/members/${'M'.repeat(300)}/surveys`,
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(tooLong.statusCode).toBe(400);
+    expect((tooLong.json() as { error: { code: string } }).error.code).toBe('REQUEST_INVALID');
+  });
+
   it('publishes the OpenAPI document', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/docs' });
     expect(res.statusCode).toBe(200);
