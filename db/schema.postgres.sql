@@ -115,6 +115,23 @@ create table members (
   created_at text not null,
   updated_at text not null,
 );
+create table quota_cells (
+  id text not null,
+  quota_id text not null,
+  position integer not null,
+  label text not null,
+  member_condition text,
+  answer_condition text,
+  max_completes integer not null,
+  completes integer not null default 0,
+);
+create table quotas (
+  id text not null,
+  survey_id text not null,
+  name text not null,
+  created_at text not null,
+  created_by text,
+);
 create table responses (
   id text not null,
   survey_id text not null,
@@ -189,6 +206,8 @@ create table waves (
   error text,
   created_at text not null,
   created_by text,
+  external_url text,
+  return_secret text,
 );
 CREATE UNIQUE INDEX api_keys_key_hash_key ON api_keys USING btree (key_hash);
 CREATE UNIQUE INDEX api_keys_pkey ON api_keys USING btree (id);
@@ -216,6 +235,10 @@ CREATE INDEX member_attributes_key_text ON member_attributes USING btree (key, t
 CREATE UNIQUE INDEX member_attributes_pk ON member_attributes USING btree (member_id, key, text_value);
 CREATE UNIQUE INDEX members_external_id_key ON members USING btree (external_id);
 CREATE UNIQUE INDEX members_pkey ON members USING btree (id);
+CREATE UNIQUE INDEX quota_cells_pkey ON quota_cells USING btree (id);
+CREATE INDEX quota_cells_quota ON quota_cells USING btree (quota_id, "position");
+CREATE UNIQUE INDEX quotas_pkey ON quotas USING btree (id);
+CREATE INDEX quotas_survey ON quotas USING btree (survey_id);
 CREATE UNIQUE INDEX responses_pkey ON responses USING btree (id);
 CREATE UNIQUE INDEX responses_survey_ref ON responses USING btree (survey_id, external_ref);
 CREATE INDEX responses_survey_started ON responses USING btree (survey_id, started_at, id);
