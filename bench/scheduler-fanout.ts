@@ -7,7 +7,7 @@
 // --lead: seconds left for the servers to start before the instant; the instant is the next whole
 // minute after that (--exact: that very second instead, for quicker repeated runs).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -99,6 +99,7 @@ try {
   const deadline = instant.getTime() + Number(values.margin) * 1000;
   await new Promise((r) => setTimeout(r, Math.max(0, instant.getTime() - Date.now())));
   const loadAtInstant = loadavg();
+  const cpuAtInstant = cpuSnapshot(servers.map((x) => x.child.pid!));
   for (;;) {
     const { rows } = await reader.query<{ n: number }>(
       `select count(*)::int as n from batch_runs where job like 'fan-%' and status not in ('queued', 'running')`,
@@ -106,6 +107,7 @@ try {
     if (rows[0]!.n >= jobCount || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 500));
   }
+  const cpuAtEnd = cpuSnapshot(servers.map((x) => x.child.pid!));
   await Promise.all(servers.splice(0).map((s) => s.stop()));
 
   // --- what the runs table says ------------------------------------------------------------------
@@ -116,13 +118,15 @@ try {
     `select status, count(*)::int as n from batch_runs where job like 'fan-%' group by status order by status`,
   );
   // created_at: the tick's insert; started_at: the claim; the local runner writes its "started
-  // process" note as spawn() returns, which libuv does once the child has exec'd: its real start.
+  // process" note as spawn() returns, which libuv does once the child has exec'd: its real start;
+  // finished_at: the end of the attempt as recorded (after the exit, before the last log lines).
   const times = await reader.query<{
     created_at: string;
     started_at: string | null;
     spawned_at: string | null;
+    finished_at: string | null;
   }>(
-    `select r.created_at, r.started_at,
+    `select r.created_at, r.started_at, r.finished_at,
             (select min(l.at) from batch_run_logs l
               where l.run_id = r.id and l.stream = 'system' and l.text like 'started process %') as spawned_at
        from batch_runs r where r.job like 'fan-%'`,
@@ -136,7 +140,7 @@ try {
     new Set(perKey.rows.map((r) => r.job)).size === jobCount &&
     names.every((n) => perKey.rows.some((r) => r.job === n));
   const total = perKey.rows.reduce((s, r) => s + r.n, 0);
-  const lag = (col: 'created_at' | 'started_at' | 'spawned_at') => {
+  const lag = (col: 'created_at' | 'started_at' | 'spawned_at' | 'finished_at') => {
     const v = times.rows.map((r) =>
       r[col] === null ? Number.POSITIVE_INFINITY : Date.parse(r[col]!) - instant.getTime(),
     );
@@ -159,9 +163,10 @@ try {
     `  runs: ${total} in ${perKey.rows.length} (job, instant) keys; ${statuses.rows.map((s) => `${s.status} ${s.n}`).join(', ')}`,
   );
   for (const [label, col] of [
-    ['created (tick insert) ', 'created_at'],
-    ['claimed (started_at)  ', 'started_at'],
-    ['process started (note)', 'spawned_at'],
+    ['created (tick insert)  ', 'created_at'],
+    ['claimed (started_at)   ', 'started_at'],
+    ['process started (note) ', 'spawned_at'],
+    ['end recorded (finished)', 'finished_at'],
   ] as const) {
     const s = lag(col);
     console.log(
@@ -189,6 +194,10 @@ try {
   console.log(
     `  load (1/5/15 min): before ${loadBefore}, at the instant ${loadAtInstant}, after ${loadavg()}`,
   );
+  const cpu = (k: keyof CpuSnapshot) => ((cpuAtEnd[k] - cpuAtInstant[k]) / 100).toFixed(1);
+  console.log(
+    `  CPU from the instant to the last run's end (${cpu('wall')} s wall, 2 cores): schedulers ${cpu('servers')} s, their children ${cpu('children')} s, PostgreSQL ${cpu('postgres')} s, whole machine ${cpu('machine')} s`,
+  );
   process.exitCode = max <= targetMs && once && total === jobCount ? 0 : 1;
 } finally {
   await Promise.all(servers.map((s) => s.stop()));
@@ -212,6 +221,49 @@ async function dropDatabase(): Promise<void> {
     }
   }
   await admin(`drop database if exists ${dbName} with (force)`);
+}
+
+interface CpuSnapshot {
+  wall: number;
+  machine: number;
+  servers: number;
+  children: number;
+  postgres: number;
+}
+
+/** CPU time in clock ticks (1/100 s): the machine's busy time, the servers', their reaped children's, PostgreSQL's. */
+function cpuSnapshot(pids: number[]): CpuSnapshot {
+  const fields = (pid: number | string) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return {
+        comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+        f: stat.slice(stat.lastIndexOf(')') + 2).split(' '),
+      };
+    } catch {
+      return null; // gone meanwhile
+    }
+  };
+  // After the command: state is field 3, utime 14, stime 15, cutime 16, cstime 17 (1-based).
+  const own = (f: string[]) => Number(f[11]) + Number(f[12]);
+  let servers = 0;
+  let children = 0;
+  for (const pid of pids) {
+    const s = fields(pid);
+    if (!s) continue;
+    servers += own(s.f);
+    children += Number(s.f[13]) + Number(s.f[14]);
+  }
+  let postgres = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const s = fields(entry);
+    if (s?.comm === 'postgres') postgres += own(s.f);
+  }
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const idle = ticks[3]! + ticks[4]!;
+  const machine = ticks.slice(0, 8).reduce((a, b) => a + b, 0) - idle;
+  return { wall: performance.now() / 10, machine, servers, children, postgres };
 }
 
 /** Milliseconds for `count` spawns of `true`, `parallel` at a time, awaiting each exit. */
