@@ -2,6 +2,7 @@ import { type Clock, isoNow } from '../kernel/index.ts';
 import { backoffMs } from './backoff.ts';
 import { formatDuration } from './duration.ts';
 import type { JobDefinition, RunnerKind } from './jobs-file.ts';
+import { LogWriter } from './log-writer.ts';
 import type { Masker } from './masker.ts';
 import type { BatchEvent, Notifier } from './notifiers/notifier.ts';
 import { RunLog } from './run-log.ts';
@@ -39,9 +40,11 @@ type StopReason = 'timeout' | 'cancel';
 export class Executor {
   readonly #p: ExecutorProps;
   readonly #controllers = new Map<string, AbortController>();
+  readonly #logs: LogWriter;
 
   constructor(props: ExecutorProps) {
     this.#p = props;
+    this.#logs = new LogWriter(props.store);
   }
 
   /** Stops a run executing in this process; false when it runs elsewhere (it polls for the cancel). */
@@ -58,7 +61,7 @@ export class Executor {
     const attempt = claimed.attempt;
     const masker = this.#p.masker();
     const log = new RunLog({
-      store,
+      writer: this.#logs,
       clock,
       masker,
       runId: claimed.id,

@@ -1,9 +1,11 @@
 import { type Clock, isoNow } from '../kernel/index.ts';
+import type { LogWriter } from './log-writer.ts';
 import type { Masker } from './masker.ts';
-import type { LogRow, RunStore } from './run-store.ts';
+import type { LogRow } from './run-store.ts';
 
 export interface RunLogProps {
-  store: RunStore;
+  /** Shared by the runs of this process, so that their lines are inserted together. */
+  writer: LogWriter;
   clock: Clock;
   masker: Masker;
   runId: string;
@@ -19,11 +21,12 @@ export interface RunLogProps {
 const tailLines = 20;
 
 /**
- * The run log kept by us: lines are masked, numbered and written in batches (every 250 ms or
- * 500 lines), one insert at a time, so a chatty job costs few statements and lines keep their order.
+ * The run log kept by us: lines are masked, numbered and handed to the writer in batches (every
+ * 250 ms or 500 lines), one batch at a time, so a chatty job costs few statements and lines keep
+ * their order.
  *
  * @example
- * const log = new RunLog({ store, clock, masker, runId, lastSeq: 0, maxLines: 100_000, onWriteError });
+ * const log = new RunLog({ writer, clock, masker, runId, lastSeq: 0, maxLines: 100_000, onWriteError });
  * log.add('stdout', 'hello');
  * await log.flush();
  */
@@ -95,7 +98,7 @@ export class RunLog {
       const rows = this.#pending.splice(0);
       if (rows.length === 0) return;
       try {
-        await this.#p.store.appendLogs(rows);
+        await this.#p.writer.append(rows);
       } catch (error) {
         this.#p.onWriteError(error);
       }
