@@ -217,6 +217,7 @@ CREATE UNIQUE INDEX batch_job_state_pkey ON batch_job_state USING btree (job);
 CREATE UNIQUE INDEX batch_run_logs_pk ON batch_run_logs USING btree (run_id, seq);
 CREATE INDEX batch_runs_job_created ON batch_runs USING btree (job, created_at);
 CREATE UNIQUE INDEX batch_runs_job_scheduled ON batch_runs USING btree (job, scheduled_for);
+CREATE INDEX batch_runs_job_status ON batch_runs USING btree (job, status);
 CREATE UNIQUE INDEX batch_runs_pkey ON batch_runs USING btree (id);
 CREATE INDEX batch_runs_status_next ON batch_runs USING btree (status, next_attempt_at);
 CREATE INDEX distribution_events_invitation ON distribution_events USING btree (invitation_id);

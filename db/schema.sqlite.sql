@@ -6,6 +6,7 @@ CREATE TABLE "batch_run_logs" ("run_id" text not null references "batch_runs" ("
 CREATE TABLE "batch_runs" ("id" text primary key, "job" text not null, "date" text not null, "trigger" text not null, "scheduled_for" text, "status" text not null, "attempt" integer default 0 not null, "max_attempts" integer not null, "exit_code" integer, "error" text, "created_at" text not null, "started_at" text, "finished_at" text, "next_attempt_at" text);
 CREATE INDEX "batch_runs_job_created" on "batch_runs" ("job", "created_at");
 CREATE UNIQUE INDEX "batch_runs_job_scheduled" on "batch_runs" ("job", "scheduled_for");
+CREATE INDEX "batch_runs_job_status" on "batch_runs" ("job", "status");
 CREATE INDEX "batch_runs_status_next" on "batch_runs" ("status", "next_attempt_at");
 CREATE TABLE "distribution_events" ("id" integer primary key, "invitation_id" integer not null references "invitations" ("id"), "type" text not null, "channel" text, "at" text not null, "detail" text);
 CREATE INDEX "distribution_events_invitation" on "distribution_events" ("invitation_id");

@@ -18,6 +18,7 @@ import { up0004 } from './migrations/0004-panel.ts';
 import { up0005 } from './migrations/0005-distribution.ts';
 import { up0006 } from './migrations/0006-quotas.ts';
 import { up0007 } from './migrations/0007-external-engines.ts';
+import { up0008 } from './migrations/0008-batch-running.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -87,6 +88,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0005-distribution': { up: up0005(dialect) },
     '0006-quotas': { up: up0006(dialect) },
     '0007-external-engines': { up: up0007 },
+    '0008-batch-running': { up: up0008 },
   };
 }
 
