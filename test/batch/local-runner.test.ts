@@ -58,6 +58,31 @@ describe('local runner', () => {
     expect(c.lines[0]?.[1]).toMatch(/^started process \d+ \(local runner\)$/);
   });
 
+  it('limits the data size of a job with memory to that many MiB, and a process over it fails', async () => {
+    const c = collector();
+    const limited = (memory: number, command: string[]) => ({ ...spec(command), memory });
+    const shown = await new LocalRunner().run(limited(256, ['/bin/sh', '-c', 'ulimit -d']), c.io());
+    expect(shown).toEqual({ exitCode: 0, error: null, retryable: true });
+    // 256 MiB = 262,144 KiB, as ulimit counts.
+    expect(c.lines.filter(([s]) => s === 'stdout')).toEqual([['stdout', '262144']]);
+    expect(c.lines[0]?.[1]).toMatch(/^started process \d+ \(local runner, data limit 256 MiB\)$/);
+
+    // A 200 MB string under a 64 MiB limit cannot be made; a 20 MB one under 512 MiB can.
+    const grow = (bytes: number) => ['awk', `BEGIN { s = sprintf("%${bytes}s", ""); print length(s) }`];
+    const over = collector();
+    const failed = await new LocalRunner().run(limited(64, grow(200_000_000)), over.io());
+    expect(failed.exitCode).not.toBe(0);
+    expect(over.lines.filter(([s]) => s === 'stdout')).toEqual([]);
+    const under = collector();
+    const fine = await new LocalRunner().run(limited(512, grow(20_000_000)), under.io());
+    expect(fine.exitCode).toBe(0);
+    expect(under.lines.filter(([s]) => s === 'stdout')).toEqual([['stdout', '20000000']]);
+    // Without memory, no limit is set.
+    const free = collector();
+    await new LocalRunner().run(spec(['/bin/sh', '-c', 'ulimit -d']), free.io());
+    expect(free.lines.filter(([s]) => s === 'stdout')).toEqual([['stdout', 'unlimited']]);
+  });
+
   it('reports the exit code', async () => {
     const outcome = await new LocalRunner().run(spec(['/bin/sh', '-c', 'exit 3']), collector().io());
     expect(outcome).toEqual({ exitCode: 3, error: null, retryable: true });

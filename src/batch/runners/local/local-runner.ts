@@ -16,6 +16,24 @@ export interface LocalRunnerProps {
    * sees the server's own secrets (DATABASE_URL, SMTP_URL…), only its declared env.
    */
   baseEnv?: NodeJS.ProcessEnv;
+  /**
+   * Apply the job's `memory` (MiB) as the data-size limit of its process (`ulimit -d`, RLIMIT_DATA:
+   * heap and private writable mappings, which is what grows when a process uses memory). Default:
+   * on every platform but Windows. A container runner enforces `memory` exactly (cgroups).
+   */
+  limitMemory?: boolean;
+}
+
+/**
+ * The argv that runs `argv` under a data-size limit of `mib` MiB: `/bin/sh` sets the limit, then
+ * execs the command, which keeps its pid and process group.
+ *
+ * @example
+ * withMemoryLimit(['/work/run.sh'], 512); // ['/bin/sh', '-c', 'ulimit -d 524288 && exec "$@"', 'enquete-job', '/work/run.sh']
+ */
+export function withMemoryLimit(argv: readonly string[], mib: number): string[] {
+  const kib = Math.max(1, Math.round(mib * 1024));
+  return ['/bin/sh', '-c', `ulimit -d ${kib} && exec "$@"`, 'enquete-job', ...argv];
 }
 
 /** The variables a local job inherits from the server, so that commands are found and text is decoded. */
@@ -37,11 +55,13 @@ export class LocalRunner implements Runner {
   readonly #kill: (pid: number, signal: NodeJS.Signals) => void;
   readonly #graceMs: number;
   readonly #baseEnv: Record<string, string>;
+  readonly #limitMemory: boolean;
 
   constructor(props: LocalRunnerProps = {}) {
     this.#spawn = props.spawn ?? nodeSpawn;
     this.#kill = props.kill ?? ((pid, signal) => process.kill(pid, signal));
     this.#graceMs = props.killGraceMs ?? 5_000;
+    this.#limitMemory = props.limitMemory ?? process.platform !== 'win32';
     const base = props.baseEnv ?? process.env;
     this.#baseEnv = Object.fromEntries(
       inheritedVariables.flatMap((k) => (base[k] === undefined ? [] : [[k, base[k]]])),
@@ -49,10 +69,12 @@ export class LocalRunner implements Runner {
   }
 
   run(spec: RunSpec, io: RunIo): Promise<RunOutcome> {
-    const [command, ...args] = spec.command;
-    if (command === undefined) {
+    if (spec.command.length === 0) {
       return Promise.resolve({ exitCode: null, error: 'the job has no cmd', retryable: false });
     }
+    const limited = this.#limitMemory && spec.memory !== null && spec.memory > 0;
+    const argv = limited ? withMemoryLimit(spec.command, spec.memory!) : spec.command;
+    const [command, ...args] = argv as [string, ...string[]];
     return new Promise((resolve) => {
       let child: ChildProcess;
       try {
@@ -89,7 +111,11 @@ export class LocalRunner implements Runner {
       let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
       // spawn() returns once the child has exec'd (or failed to); a pid means it runs. Noted now,
       // not on the 'spawn' event, which waits until a burst of synchronous spawns is over.
-      if (child.pid !== undefined) io.onNote(`started process ${child.pid} (${this.kind} runner)`);
+      if (child.pid !== undefined) {
+        io.onNote(
+          `started process ${child.pid} (${this.kind} runner${limited ? `, data limit ${spec.memory} MiB` : ''})`,
+        );
+      }
       child.once('exit', (code, signal) => {
         exit = { code, signal };
         // Children left behind would keep the output pipes open and outlive the run.
