@@ -3,12 +3,14 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import { z } from 'zod';
 
 const tagOf: [RegExp, string][] = [
-  [/^\/api\/v1\/(session|me)/, 'session'],
+  [/^\/api\/v1\/(session|me)(\/|$)/, 'session'],
   [/^\/api\/v1\/(users|apikeys|audit)/, 'access'],
+  [/^\/api\/v1\/(quotas|surveys\/:id\/quotas)/, 'distribution'],
   [/^\/api\/v1\/surveys/, 'surveys'],
+  [/^\/api\/v1\/(members|member-imports|member-attributes|segments)/, 'panel'],
   [/^\/api\/v1\/respond|^\/o\/|^\/s\//, 'respondents'],
   [/^\/api\/v1\/(jobs|runs)|^\/batch\//, 'batch'],
-  [/^\/api\/v1\/(waves|outbox)/, 'distribution'],
+  [/^\/api\/v1\/(waves|outbox)|^\/r\/|^\/u\//, 'distribution'],
   [/^\/api\/v1\/portal\//, 'portal'],
 ];
 

@@ -67,6 +67,16 @@ describe.each(dialects())('the HTTP app on %s', (dialect) => {
     );
     expect(doc.paths['/api/v1/users'].get.security).toEqual([{ bearer: [] }, { session: [] }]);
     expect(doc.paths['/api/v1/respond/{token}'].get.security).toBeUndefined();
+    // Every API path is filed under one of the tags.
+    const tags = (path: string) =>
+      Object.values(doc.paths[path] as Record<string, { tags?: string[] }>)[0]?.tags;
+    expect(tags('/api/v1/surveys/{id}/quotas')).toEqual(['distribution']);
+    expect(tags('/api/v1/quotas/{quotaId}')).toEqual(['distribution']);
+    expect(tags('/api/v1/surveys/{id}')).toEqual(['surveys']);
+    expect(tags('/api/v1/segments/count')).toEqual(['panel']);
+    expect(tags('/api/v1/members')).toEqual(['panel']);
+    const untagged = Object.keys(doc.paths).filter((p) => !tags(p));
+    expect(untagged).toEqual([]);
   });
 
   it('leaves respondent routes to their token, even for a signed-in console user', async () => {
