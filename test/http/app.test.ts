@@ -128,11 +128,33 @@ describe.each(dialects())('the HTTP app on %s', (dialect) => {
     });
     expect(refused.statusCode).toBe(400);
     await app.inject({ method: 'GET', url: `/api/v1/surveys/${id}`, headers: auth });
+    const quota = await app.inject({
+      method: 'POST',
+      url: `/api/v1/surveys/${id}/quotas`,
+      headers: auth,
+      payload: { name: 'total', cells: [{ label: 'everyone', limit: 5 }] },
+    });
+    expect(quota.statusCode).toBe(201);
+    const { id: quotaId, cells } = quota.json().quota as { id: string; cells: { id: string }[] };
+    const cellId = cells[0]!.id;
+    const changed = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/quotas/${quotaId}/cells/${cellId}`,
+      headers: auth,
+      payload: { limit: 6 },
+    });
+    expect(changed.statusCode).toBe(200);
 
-    const mine = (await ctx.auth.listAudit(100)).filter((e) => e.actor === `apikey:${apiKey.id}`);
+    // The trail is written once the answer has gone out: wait for the last change's entry.
+    const entries = async () =>
+      (await ctx.auth.listAudit(100)).filter((e) => e.actor === `apikey:${apiKey.id}`);
+    await expect.poll(async () => (await entries()).length).toBe(4);
+    const mine = await entries();
     expect(mine.map((e) => [e.action, e.target]).sort()).toEqual([
+      ['PATCH /api/v1/quotas/:quotaId/cells/:cellId', `${quotaId}/${cellId}`],
       ['POST /api/v1/surveys', null],
       ['POST /api/v1/surveys/:id/publish', id],
+      ['POST /api/v1/surveys/:id/quotas', id],
     ]);
     expect(JSON.stringify(mine)).not.toContain('Audited');
   });

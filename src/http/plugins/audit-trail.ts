@@ -21,7 +21,11 @@ export function registerAuditTrail(app: FastifyInstance, deps: { auth: AuthServi
     if (!route.startsWith('/api/v1/') && !route.startsWith('/batch/')) return;
     if (auditedByModule.test(route)) return;
     const params = request.params as Record<string, string> | undefined;
-    const target = params?.['id'] ?? params?.['externalId'] ?? params?.['name'] ?? null;
+    // Every parameter of the path, in order: `/quotas/:quotaId/cells/:cellId` → `qt_1/qc_2`.
+    const target =
+      Object.values(params ?? {})
+        .filter((v) => typeof v === 'string' && v !== '')
+        .join('/') || null;
     try {
       await deps.auth.audit({
         actor: actorOf(request.principal),
