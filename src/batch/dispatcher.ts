@@ -3,9 +3,10 @@ import type { BatchLog, Executor } from './executor.ts';
 import type { JobDefinition, OverlapPolicy } from './jobs-file.ts';
 import { ALL_JOBS, type RunRow, type RunStore } from './run-store.ts';
 
-/** Passes repeated at most, a short pause apart, while other processes hold the due runs' jobs. */
+/** The shortest time between the starts of two passes. */
+const passGapMs = 20;
+/** Passes repeated at most, a gap apart, while other processes hold the due runs' jobs. */
 const maxContendedRetries = 20;
-const contendedRetryMs = 20;
 
 export interface DispatcherProps {
   store: RunStore;
@@ -33,6 +34,7 @@ export class Dispatcher {
   readonly #active = new Set<Promise<void>>();
   #dispatching: Promise<void> | null = null;
   #again = false;
+  #lastPass = Number.NEGATIVE_INFINITY;
 
   constructor(props: DispatcherProps) {
     this.#p = props;
@@ -54,12 +56,16 @@ export class Dispatcher {
         let retries = 0;
         do {
           this.#again = false;
+          // Passes at most every passGapMs: the kicks that arrive meanwhile (a burst of API calls,
+          // runs ending one after another) are all served by the next pass, whose queries see them.
+          const wait = this.#lastPass + passGapMs - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          this.#lastPass = performance.now();
           const contended = await this.#once();
           // Another process was claiming some of the due runs' jobs: look again once its claim
           // has committed, rather than at the next tick, a second later.
           if (contended && !this.#again && retries < maxContendedRetries) {
             retries++;
-            await new Promise((resolve) => setTimeout(resolve, contendedRetryMs));
             this.#again = true;
           }
         } while (this.#again);
@@ -95,12 +101,14 @@ export class Dispatcher {
     // Runs that may overlap go as they are; the others one per job, the first in line.
     const allow: RunRow[] = [];
     const heads = new Map<string, { run: RunRow; policy: OverlapPolicy }>();
+    const skippable: string[] = [];
     for (const run of due) {
       const job = byName.get(run.job);
       if (!job) continue;
       const policy = run.trigger === 'backfill' || run.attempt > 0 ? 'queue' : job.overlap;
       if (policy === 'allow') allow.push(run);
       else if (!heads.has(run.job)) heads.set(run.job, { run, policy });
+      if (policy === 'skip') skippable.push(run.id);
     }
     for (const { run, policy } of heads.values()) {
       if (policy !== 'replace') continue;
@@ -122,10 +130,10 @@ export class Dispatcher {
       const job = byName.get(run.job);
       if (job) this.#launch(run, job);
     }
+    // Every due run of a `skip` job that did not start, not only the first in line: those behind
+    // it would start while a run is going just the same.
     const won = new Set(claimed.map((r) => r.id));
-    const blocked = [...heads.values()]
-      .filter((h) => h.policy === 'skip' && !won.has(h.run.id))
-      .map((h) => h.run.id);
+    const blocked = skippable.filter((id) => !won.has(id));
     await store.skipBlocked(blocked, 'skipped: another run of this job was still running', now);
     return exclusive.contended && free > 0;
   }
