@@ -44,17 +44,19 @@ export async function insertInvitations(
           returning id`.execute(trx);
   const ids = inserted.rows.map((r) => Number(r.id));
   if (ids.length === 0) return 0;
-  let low = ids[0]!;
-  let high = ids[0]!;
-  for (const id of ids) {
-    if (id < low) low = id;
-    if (id > high) high = id;
+  ids.sort((a, b) => a - b);
+  // The events name exactly the rows just returned, in id order. (Reading them back by id range and wave made
+  // SQLite walk the wave's (wave_id, status) index from its start on every batch: quadratic.)
+  if (dialect === 'sqlite') {
+    await sql`
+      insert into distribution_events (invitation_id, type, channel, at)
+      select j.value, 'invited', ${channel}, ${at} from json_each(${JSON.stringify(ids)}) j`.execute(trx);
+  } else {
+    await sql`
+      insert into distribution_events (invitation_id, type, channel, at)
+      select x.id, 'invited', ${channel}, ${at} from unnest(${ids}::bigint[]) as x(id)
+      order by x.id`.execute(trx);
   }
-  // Another wave's rows may interleave in the id range on PostgreSQL; the wave filter keeps them out.
-  await sql`
-    insert into distribution_events (invitation_id, type, channel, at)
-    select id, 'invited', channel, invited_at from invitations
-    where id >= ${low} and id <= ${high} and wave_id = ${waveId}`.execute(trx);
   return ids.length;
 }
 
