@@ -1,8 +1,10 @@
 // Latency of starting a run through the original endpoint, POST /batch/<endpoint>?date=, while 50
 // runs are going, through `enquete serve` (SQLite, or PostgreSQL with --pg), against a bare
 // Fastify route that inserts one row into SQLite, in the same run.
-//   node --import tsx bench/batch-endpoint.ts [--requests 5000] [--connections 4] [--pg postgres://…/db]
-//     [--going 50] [--profile DIR]
+//   node --import tsx bench/batch-endpoint.ts [--requests 5000] [--connections 4] [--rate N]
+//     [--pg postgres://user@host:port] [--going 50] [--profile DIR]
+// --pg: the server; the bench creates a throwaway database there and drops it after.
+// --rate: requests per second over all connections (both phases), instead of as fast as they go.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config/index.ts';
 import { createContext } from '../src/context.ts';
+import { throwawayDatabase } from './lib/pg.ts';
 import { startServer } from './lib/process.ts';
 
 const { values } = parseArgs({
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '4' },
     going: { type: 'string', default: '50' },
     pg: { type: 'string' },
+    rate: { type: 'string' },
     /** Writes a CPU profile of the enquete process into this directory. */
     profile: { type: 'string' },
   },
@@ -25,6 +29,8 @@ const { values } = parseArgs({
 const requests = Number(values.requests);
 const connections = Number(values.connections);
 const going = Number(values.going);
+const rate = values.rate === undefined ? undefined : Number(values.rate);
+const throwaway = values.pg ? await throwawayDatabase(values.pg, 'enquete_bench_endpoint') : undefined;
 const dir = mkdtempSync(join(tmpdir(), 'enquete-bench-batch-'));
 const jobsPath = join(dir, 'jobs.yaml');
 // `long` keeps 50 runs going; `ping` is what the load starts: one `true` at a time, the runs that
@@ -41,7 +47,7 @@ const env: Record<string, string> = {
   ENQUETE_JOBS: jobsPath,
   ENQUETE_LOG_LEVEL: 'warn',
   ENQUETE_ADMIN_PASSWORD: 'bench-password-1',
-  ...(values.pg ? { DATABASE_URL: values.pg } : {}),
+  ...(throwaway ? { DATABASE_URL: throwaway.url } : {}),
 };
 
 const ctx = await createContext(loadConfig(env, dir));
@@ -56,6 +62,7 @@ async function load(url: string, path: (i: number) => string, headers: Record<st
       url,
       connections,
       amount,
+      ...(rate === undefined ? {} : { overallRate: rate }),
       requests: [
         {
           method: 'POST',
@@ -127,10 +134,12 @@ const bare = await load(
 );
 await baseline.stop();
 rmSync(dir, { recursive: true, force: true });
+await throwaway?.drop();
 
 const db = values.pg ? 'PostgreSQL' : 'SQLite';
 console.log(
-  `POST /batch/<endpoint> with ${going} runs going, ${db}, ${connections} connections, ${requests} requests`,
+  `POST /batch/<endpoint> with ${going} runs going, ${db}, ${connections} connections, ${requests} requests` +
+    (rate === undefined ? '' : ` at ${rate}/s`),
 );
 const line = (name: string, r: typeof ours) =>
   `  ${name} ${r.rps} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  max ${r.latency.max} ms`;

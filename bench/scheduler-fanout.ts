@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadConfig } from '../src/config/index.ts';
 import { createContext } from '../src/context.ts';
+import { throwawayDatabase } from './lib/pg.ts';
 import { startServer } from './lib/process.ts';
 
 const { values } = parseArgs({
@@ -35,20 +36,8 @@ const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 
 const loadBefore = loadavg();
 
 // --- a throwaway database ------------------------------------------------------------------------
-const dbName = `enquete_fanout_${process.pid}_${Date.now().toString(36)}`;
-const urlOf = (database: string) => Object.assign(new URL(values.pg), { pathname: `/${database}` }).href;
-const adminUrl = urlOf('postgres');
-const databaseUrl = urlOf(dbName);
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-await admin(`create database ${dbName}`);
+const throwaway = await throwawayDatabase(values.pg, 'enquete_fanout');
+const databaseUrl = throwaway.url;
 
 const dir = mkdtempSync(join(tmpdir(), 'enquete-bench-fanout-'));
 const servers: Awaited<ReturnType<typeof startServer>>[] = [];
@@ -202,25 +191,7 @@ try {
 } finally {
   await Promise.all(servers.map((s) => s.stop()));
   rmSync(dir, { recursive: true, force: true });
-  await dropDatabase();
-}
-
-/**
- * A plain drop, retried while the database is in use: pg's `Pool.end()` resolves before its
- * sockets close, and a forced drop at that moment kills a connection whose pool has no error
- * listener left. Forced only as a last resort.
- */
-async function dropDatabase(): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      await admin(`drop database if exists ${dbName}`);
-      return;
-    } catch (error) {
-      if ((error as { code?: string }).code !== '55006') throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  await admin(`drop database if exists ${dbName} with (force)`);
+  await throwaway.drop();
 }
 
 interface CpuSnapshot {
