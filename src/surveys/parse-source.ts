@@ -50,7 +50,13 @@ function parseYaml(source: string): ParsedSource {
     const place = pos ? `line ${pos.line}, column ${pos.col}` : placeOfOffset(source, first.pos[0]);
     return { ok: false, errors: [{ place, message: `invalid YAML: ${first.message.split('\n')[0]}` }] };
   }
-  return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  } catch (error) {
+    // yaml throws (a ReferenceError) when aliases expand past maxAliasCount: a "billion laughs".
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, errors: [{ place: 'line 1, column 1', message: `invalid YAML: ${message}` }] };
+  }
 }
 
 /**

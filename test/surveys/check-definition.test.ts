@@ -28,6 +28,20 @@ describe('checkDefinition', () => {
     expect(places('title: x\ntitle: y\n')[0]).toBe('line 2, column 1');
   });
 
+  it('refuses a YAML alias bomb as a definition error, not a crash', () => {
+    const bomb = [
+      'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'title: *d',
+      '',
+    ].join('\n');
+    const errors = errorsOf(bomb, 'yaml');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toMatch(/^invalid YAML: Excessive alias count/);
+  });
+
   it('reads YAML as the same survey as JSON', () => {
     const yaml = 'title: Q\npages:\n  - name: p1\n    elements:\n      - type: text\n        name: age\n';
     const fromYaml = checkDefinition(yaml);
