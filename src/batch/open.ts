@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { devNull } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../db/index.ts';
@@ -134,9 +135,12 @@ export function openBatchService(props: OpenBatchProps): BatchService {
  */
 export async function reloadJobsFile(
   batch: BatchService,
-  props: BuiltinJobSettings & { jobsPath: string | undefined },
+  props: BuiltinJobSettings & { jobsPath: string | undefined; jobsFallback?: string },
 ): Promise<{ source: string | null; jobs: string[] }> {
-  const file = loadJobs(props.jobsPath, props);
+  // A ./jobs.yaml written after the start is found now.
+  const path =
+    props.jobsPath ?? (props.jobsFallback && existsSync(props.jobsFallback) ? props.jobsFallback : undefined);
+  const file = loadJobs(path, props);
   await batch.reload(file);
-  return { source: props.jobsPath ?? null, jobs: file.jobs.map((j) => j.name) };
+  return { source: path ?? null, jobs: file.jobs.map((j) => j.name) };
 }

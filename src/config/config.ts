@@ -13,6 +13,8 @@ export interface Config {
   host: string;
   /** jobs.yaml path, or undefined for the built-in jobs. */
   jobsPath: string | undefined;
+  /** `./jobs.yaml`, looked for again on reload when ENQUETE_JOBS is not set and it was not there at start. */
+  jobsFallback: string;
   smtpUrl: string | undefined;
   /** Sender of invitations (`ENQUETE_MAIL_FROM`); default `enquete <noreply@HOST of the public URL>`. */
   mailFrom: string;
@@ -100,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
       : existsSync(jobsDefault)
         ? jobsDefault
         : undefined,
+    jobsFallback: jobsDefault,
     smtpUrl: c.SMTP_URL,
     mailFrom: c.ENQUETE_MAIL_FROM ?? `enquete <noreply@${new URL(publicUrl).hostname}>`,
     smtpRate: c.ENQUETE_SMTP_RATE ? parseRate(c.ENQUETE_SMTP_RATE) : undefined,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/auth/index.ts';
+import { reloadJobsFile } from '../../src/batch/index.ts';
 import { parseJobsFile } from '../../src/batch/jobs-file.ts';
 import { createBatchService } from '../../src/batch/service.ts';
 import type { BatchService } from '../../src/batch/service-types.ts';
@@ -267,5 +268,14 @@ describe.each(dialects())('batch routes on %s', (dialect) => {
     });
     await batch.idle();
     expect((await batch.run(runId)).status).toBe('cancelled');
+  });
+
+  it('finds a ./jobs.yaml written after the start on the next reload', async () => {
+    const later = join(dir, 'later.yaml');
+    const settings = { jobsPath: undefined, jobsFallback: later, dataDir: dir };
+    expect(await reloadJobsFile(batch, settings)).toEqual({ source: null, jobs: ['reminders'] });
+    writeFileSync(later, "- { name: nightly, cmd: 'true', schedule: '0 2 * * *' }\n");
+    expect(await reloadJobsFile(batch, settings)).toEqual({ source: later, jobs: ['nightly', 'reminders'] });
+    expect((await batch.listJobs()).map((j) => j.name)).toEqual(['nightly', 'reminders']);
   });
 });

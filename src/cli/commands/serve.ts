@@ -41,14 +41,12 @@ export function serveCommand(program: Command): void {
         ctx.distribution.start();
       }
       process.on('SIGHUP', () => {
-        if (!config.jobsPath) return;
-        const path = config.jobsPath;
         void (async () => {
           try {
-            const { jobs } = await reloadJobsFile(ctx.batch, config);
-            ctx.log.info({ path, jobs: jobs.length }, 'jobs reloaded');
+            const { source, jobs } = await reloadJobsFile(ctx.batch, config);
+            ctx.log.info({ path: source, jobs: jobs.length }, 'jobs reloaded');
           } catch (error) {
-            ctx.log.error({ err: error, path }, 'jobs not reloaded; the previous list stays');
+            ctx.log.error({ err: error }, 'jobs not reloaded; the previous list stays');
           }
         })();
       });

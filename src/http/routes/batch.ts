@@ -25,7 +25,10 @@ const pauseBody = z.strictObject({ reason: z.string().max(500).optional() }).nul
  */
 export function batchRoutes(
   app: FastifyInstance,
-  deps: { batch: BatchService; config: BuiltinJobSettings & { jobsPath: string | undefined } },
+  deps: {
+    batch: BatchService;
+    config: BuiltinJobSettings & { jobsPath: string | undefined; jobsFallback?: string };
+  },
 ): void {
   const { batch, config } = deps;
   const staff = ['admin', 'researcher'] as const;
