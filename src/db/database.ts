@@ -20,6 +20,7 @@ import { up0006 } from './migrations/0006-quotas.ts';
 import { up0007 } from './migrations/0007-external-engines.ts';
 import { up0008 } from './migrations/0008-batch-running.ts';
 import type { Database } from './schema.ts';
+import { statementCache } from './statement-cache.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -74,7 +75,7 @@ export function openDatabase(props: OpenDatabaseProps): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: statementCache(sqlite) }) });
   return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
 }
 
