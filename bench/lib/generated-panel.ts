@@ -74,17 +74,25 @@ export function randomTokens(count: number): string[] {
  */
 export function bulkInsertInvitations(
   db: SQLite.Database,
-  props: { waveId: string; surveyId: string; memberIds: string[]; at: string; batch?: number },
+  props: {
+    waveId: string;
+    surveyId: string;
+    memberIds: string[];
+    at: string;
+    batch?: number;
+    channel?: string;
+  },
 ): number {
   const { waveId, surveyId, memberIds: ids, at } = props;
+  const channel = props.channel ?? 'email';
   const batch = props.batch ?? 10_000;
   const insert = db.prepare(
     `insert into invitations (wave_id, survey_id, member_id, token, channel, status, invited_at)
-     values (?, ?, ?, ?, 'email', 'invited', ?)`,
+     values (?, ?, ?, ?, ?, 'invited', ?)`,
   );
   const write = db.transaction((from: number, to: number) => {
     const tokens = randomTokens(to - from);
-    for (let i = from; i < to; i++) insert.run(waveId, surveyId, ids[i], tokens[i - from], at);
+    for (let i = from; i < to; i++) insert.run(waveId, surveyId, ids[i], tokens[i - from], channel, at);
   });
   for (let i = 0; i < ids.length; i += batch) write(i, Math.min(ids.length, i + batch));
   return ids.length;
