@@ -1,7 +1,12 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { Context } from '../context.ts';
-import { installErrorHandler } from './errors.ts';
+import { errorBody, installErrorHandler } from './errors.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerAuditTrail } from './plugins/audit-trail.ts';
 import { registerAuthentication } from './plugins/authenticate.ts';
@@ -40,6 +45,18 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
     // Fastify's default of 100 answers longer path parameters with a 414 of its own format; our
     // routes bound each parameter themselves (zod) and answer the contract's error body.
     routerOptions: { maxParamLength: 1000 },
+    // What the router refuses before any route runs answers the contract's error body too.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void reply
+        .status(tooLong ? 414 : 400)
+        .send(
+          errorBody(
+            tooLong ? 'URI_TOO_LONG' : 'REQUEST_INVALID',
+            tooLong ? 'a part of the address is too long' : 'the address is not valid',
+          ),
+        );
+    },
   });
   installErrorHandler(app);
   await registerOpenApi(app, version);

@@ -55,6 +55,16 @@ describe.each(dialects())('the HTTP app on %s', (dialect) => {
     });
     expect(tooLong.statusCode).toBe(400);
     expect((tooLong.json() as { error: { code: string } }).error.code).toBe('REQUEST_INVALID');
+    const beyond = await app.inject({ url: `/api/v1/surveys/${'x'.repeat(1200)}` });
+    expect([beyond.statusCode, beyond.json()]).toEqual([
+      414,
+      { error: { code: 'URI_TOO_LONG', message: 'a part of the address is too long' } },
+    ]);
+    const badUrl = await app.inject({ url: '/api/v1/surveys/%E0%A4%A' });
+    expect([badUrl.statusCode, badUrl.json()]).toEqual([
+      400,
+      { error: { code: 'REQUEST_INVALID', message: 'the address is not valid' } },
+    ]);
   });
 
   it('publishes the OpenAPI document', async () => {
