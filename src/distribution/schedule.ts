@@ -1,3 +1,4 @@
+import { canonicalInstant } from '../kernel/index.ts';
 import { distributionErrors } from './errors.ts';
 import type { InvitationStatus } from './types.ts';
 
@@ -45,17 +46,20 @@ export function formatOffset(ms: number): string {
   return `${Math.round(ms / 60_000)}m`;
 }
 
-/** A strict ISO 8601 instant (with a zone) as canonical UTC text; WAVE_INVALID otherwise. */
+/**
+ * A wave's time (`startAt`, `deadline`) as canonical UTC text, read by the kernel's one strict
+ * ISO 8601 parser (a real calendar day and clock time, a zone required; see kernel/instant.ts).
+ * Throws WAVE_INVALID naming `field`.
+ */
 export function parseInstant(text: string, field: string): string {
-  const ok = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(text);
-  const ms = ok ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(ms)) {
+  const instant = canonicalInstant(text);
+  if (instant === null) {
     throw distributionErrors.waveInvalid(
-      `${JSON.stringify(text)} is not an ISO 8601 instant such as 2026-04-01T09:00:00+09:00`,
+      `${JSON.stringify(text)} is not an ISO 8601 instant with a real date, time and zone, such as 2026-04-01T09:00:00+09:00`,
       field,
     );
   }
-  return new Date(ms).toISOString();
+  return instant;
 }
 
 /** Statuses in which a member has not finished: they may still be sent, reminded and listed. */

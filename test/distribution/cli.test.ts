@@ -162,6 +162,18 @@ describe.each(dialects())('enquete wave, outbox and reminders on %s', (dialect) 
       2,
       'enquete: channel: "fax" is not email or portal [WAVE_INVALID]\n',
     );
+    const impossible =
+      'is not an ISO 8601 instant with a real date, time and zone, such as 2026-04-01T09:00:00+09:00';
+    await fail(
+      ['wave', 'create', '--survey', surveyId, '--segment', 'all', '--deadline', '2027-02-31T23:59:00+09:00'],
+      2,
+      `enquete: deadline: "2027-02-31T23:59:00+09:00" ${impossible} [WAVE_INVALID]\n`,
+    );
+    await fail(
+      ['wave', 'create', '--survey', surveyId, '--segment', 'all', '--at', '2026-11-31T00:00:00Z'],
+      2,
+      `enquete: startAt: "2026-11-31T00:00:00Z" ${impossible} [WAVE_INVALID]\n`,
+    );
     await fail(
       ['wave', 'create', '--survey', 'sv_nope', '--segment', 'all'],
       3,

@@ -155,6 +155,12 @@ describe.each(dialects())('distribution routes on %s', (dialect) => {
       code: 'WAVE_INVALID',
       details: { field: 'startAt' },
     });
+    // 30 February does not exist: 400 naming the field, not a wave due on 2 March.
+    const feb30 = await post({ surveyId: acme, segment: 'all', deadline: '2027-02-30T00:00:00Z' });
+    expect(feb30.statusCode).toBe(400);
+    expect(feb30.json().error).toMatchObject({ code: 'WAVE_INVALID', details: { field: 'deadline' } });
+    const nov31 = await post({ surveyId: acme, segment: 'all', startAt: '2026-11-31T00:00:00Z' });
+    expect([nov31.statusCode, nov31.json().error.details]).toEqual([400, { field: 'startAt' }]);
     expect(errorOf(await post({ surveyId: draft.id, segment: 'all' }))).toEqual([
       409,
       'WAVE_SURVEY_NOT_PUBLISHED',

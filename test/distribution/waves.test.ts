@@ -135,6 +135,11 @@ describe.each(dialects())('waves on %s', (dialect) => {
       [{ surveyId, segment: 'all', reminders: 'soon' }, 'WAVE_INVALID'],
       [{ surveyId, segment: 'all', channel: 'portal', reminders: '3d' }, 'WAVE_INVALID'],
       [{ surveyId, segment: 'all', startAt: '2026-04-02' }, 'WAVE_INVALID'],
+      // Impossible calendar days are refused, not rolled over into the next month.
+      [{ surveyId, segment: 'all', deadline: '2027-02-30T00:00:00Z' }, 'WAVE_INVALID'],
+      [{ surveyId, segment: 'all', startAt: '2026-11-31T00:00:00Z' }, 'WAVE_INVALID'],
+      [{ surveyId, segment: 'all', startAt: '2026-04-01T24:00:00Z' }, 'WAVE_INVALID'],
+      [{ surveyId, segment: 'all', deadline: '2026-05-01T09:00:00' }, 'WAVE_INVALID'],
       [{ surveyId, segment: 'all', deadline: '2026-03-31T00:00:00Z' }, 'WAVE_INVALID'],
       [{ surveyId, segment: 'all', deadline: '2026-04-05T00:00:00Z', reminders: '3d,7d' }, 'WAVE_INVALID'],
       [{ surveyId, segment: 'all', subject: 'Hi {{ member.nam }}' }, 'EMAIL_TEMPLATE_INVALID'],
