@@ -1,5 +1,5 @@
 /** The responses module's door: answering sessions, completion, bulk import and the CSV export. */
-export { csvField, csvRecord } from './csv.ts';
+export { csvField, csvRecord, formulaSafe } from './csv.ts';
 export { responseErrors } from './errors.ts';
 export { createResponseService, type ResponseServiceProps } from './response-service.ts';
 export type * from './types.ts';

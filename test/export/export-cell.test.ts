@@ -76,4 +76,46 @@ describe('export cells', () => {
       'No',
     );
   });
+
+  it('puts a quote before free text that a spreadsheet would run, and leaves numbers and codes alone', () => {
+    const text = column({ kind: 'value', question: 'q' });
+    const payload = '=HYPERLINK("http://evil","x")';
+    expect(exportCell(text, { q: payload }, false)).toBe(`'${payload}`);
+    expect(exportCell(text, { q: '+1 555 0100' }, false)).toBe("'+1 555 0100");
+    expect(exportCell(text, { q: '@SUM(A1)' }, false)).toBe("'@SUM(A1)");
+    expect(exportCell(text, { q: '-2 days' }, false)).toBe("'-2 days");
+    expect(exportCell(text, { q: '\tcmd' }, false)).toBe("'\tcmd");
+    expect(exportCell(text, { q: '\rcmd' }, false)).toBe("'\rcmd");
+    // The escape itself is escaped, so one leading quote removed gives back any text.
+    expect(exportCell(text, { q: "'tis" }, false)).toBe("''tis");
+    expect(exportCell(text, { q: 'a=b' }, false)).toBe('a=b');
+    // Numbers, booleans, lists of codes and the codes of a coded column are data, not text.
+    expect(exportCell(text, { q: -1 }, false)).toBe('-1');
+    expect(exportCell(text, { q: -5.5 }, true)).toBe('-5.5');
+    expect(exportCell(text, { q: ['-a', 'b'] }, false)).toBe('-a;b');
+    const coded = column({ kind: 'value', question: 'q' }, [
+      { value: '-x', label: 'Minus x' },
+      { value: -1, label: "Don't know" },
+      { value: '=y', label: '=Y' },
+    ]);
+    expect(exportCell(coded, { q: '-x' }, false)).toBe('-x');
+    expect(exportCell(coded, { q: -1 }, false)).toBe('-1');
+    expect(exportCell(coded, { q: '=y' }, false)).toBe('=y');
+    expect(exportCell(coded, { q: '=z' }, false)).toBe("'=z");
+    // Labels are text an author wrote: escaped; a code without a label stays as it is.
+    expect(exportCell(coded, { q: '=y' }, true)).toBe("'=Y");
+    expect(exportCell(coded, { q: '-x' }, true)).toBe('Minus x');
+    expect(exportCell(coded, { q: -7 }, true)).toBe('-7');
+    expect(exportCell(coded, { q: ['=y', '-x'] }, true)).toBe("'=Y;Minus x");
+    expect(exportCell(coded, { q: ['-x', '=y'] }, true)).toBe('Minus x;=Y');
+    expect(exportCell(coded, { q: [-3, '=y'] }, true)).toBe('-3;=Y');
+    const other = column({ kind: 'other', question: 'q' });
+    expect(exportCell(other, { q: 'other', 'q-Comment': '@SUM(A1)' }, false)).toBe("'@SUM(A1)");
+    const item = column({ kind: 'key', question: 'm', key: 'phone' });
+    expect(exportCell(item, { m: { phone: '+1 555' } }, true)).toBe("'+1 555");
+    expect(exportCell(item, { m: { phone: -2 } }, true)).toBe('-2');
+    const cell = column({ kind: 'cell', question: 'md', row: 'r', column: 'c' });
+    expect(exportCell(cell, { md: { r: { c: '=1+1' } } }, false)).toBe("'=1+1");
+    expect(exportCell(cell, { md: { r: { c: -4 } } }, false)).toBe('-4');
+  });
 });

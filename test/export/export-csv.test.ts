@@ -225,3 +225,86 @@ describe.each(dialects())('CSV export paging on %s', (dialect) => {
     }
   });
 });
+
+/** Free text, a phone number, a signed number, codes and labels that all look like formulas. */
+const formulas = {
+  title: 'Formulas',
+  pages: [
+    {
+      elements: [
+        { type: 'comment', name: 'note' },
+        { type: 'text', name: 'phone' },
+        { type: 'text', name: 'change', inputType: 'number', min: -10, max: 10 },
+        {
+          type: 'radiogroup',
+          name: 'mood',
+          showOtherItem: true,
+          choices: [
+            { value: -1, text: "Don't know" },
+            { value: '-x', text: '=HYPERLINK("http://evil","label")' },
+            { value: 1, text: 'Fine' },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+describe.each(dialects())('CSV export against formula injection on %s', (dialect) => {
+  let db: Db;
+  let s: Services;
+  let surveyId: string;
+  const payload = '=HYPERLINK("http://evil","x")';
+  const answers: Record<string, unknown>[] = [
+    { note: payload, phone: '+1 555 0100', change: -5, mood: -1 },
+    { note: '@SUM(A1)', phone: "'quoted already", change: -1, mood: '-x' },
+    { note: 'plain, "text"', phone: '-', mood: 'other', 'mood-Comment': '\tcmd' },
+  ];
+  beforeEach(async () => {
+    db = await testDb(dialect);
+    s = services(db);
+    surveyId = await publishedSurvey(s, formulas);
+    for (const data of answers) {
+      const token = await s.responses.openLink(surveyId, {});
+      s.clock.tick(60_000);
+      await s.responses.complete(token, { data });
+    }
+  });
+  afterEach(() => db.close());
+
+  it('puts a quote before free text that starts a formula, never before numbers or codes', async () => {
+    const [head, ...body] = records((await exportText(s, { surveyId })).text);
+    expect(head?.slice(-5)).toEqual(['note', 'phone', 'change', 'mood', 'mood__other']);
+    expect(body.map((r) => r.slice(-5))).toEqual([
+      [`'${payload}`, "'+1 555 0100", '-5', '-1', ''],
+      ["'@SUM(A1)", "''quoted already", '-1', '-x', ''],
+      ['plain, "text"', "'-", '', 'other', "'\tcmd"],
+    ]);
+  });
+
+  it('puts a quote before labels that start a formula', async () => {
+    const [, ...body] = records((await exportText(s, { surveyId, labels: true })).text);
+    expect(body.map((r) => r.slice(-5))).toEqual([
+      [`'${payload}`, "'+1 555 0100", '-5', "Don't know", ''],
+      ["'@SUM(A1)", "''quoted already", '-1', `'=HYPERLINK("http://evil","label")`, ''],
+      ['plain, "text"', "'-", '', 'Other', "'\tcmd"],
+    ]);
+  });
+
+  it('round-trips: one leading quote off each text cell gives back the stored answers', async () => {
+    const [head, ...body] = records((await exportText(s, { surveyId })).text);
+    const at = (name: string) => head!.indexOf(name);
+    const text = (cell: string) => (cell.startsWith("'") ? cell.slice(1) : cell);
+    const read = body.map((r) => {
+      const out: Record<string, unknown> = { note: text(r[at('note')]!), phone: text(r[at('phone')]!) };
+      if (r[at('change')] !== '') out['change'] = Number(r[at('change')]);
+      const mood = r[at('mood')]!;
+      out['mood'] = /^-?\d+$/.test(mood) ? Number(mood) : mood;
+      if (r[at('mood__other')] !== '') out['mood-Comment'] = text(r[at('mood__other')]!);
+      return out;
+    });
+    expect(read).toEqual(answers);
+    const stored = await db.kysely.selectFrom('responses').select('data').orderBy('started_at').execute();
+    expect(stored.map((r) => JSON.parse(r.data))).toEqual(answers);
+  });
+});
