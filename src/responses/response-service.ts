@@ -58,6 +58,15 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
   }
 
   /**
+   * The response of a token, started first when it is an invitation token used for the first
+   * time: whichever call comes first (load, a partial save, a completion) opens the invitation.
+   * Throws RESPONSE_TOKEN_UNKNOWN, or INVITATION_NOT_OPEN for an invitation not answerable now.
+   */
+  async function responseOf(token: string, channel?: string): Promise<ResponseRow> {
+    return (await findByToken(k, token)) ?? startInvitation(token, channel);
+  }
+
+  /**
    * The first visit of an invitation token: its response row and the `opened` event, in one
    * transaction. Of two simultaneous first visits, one inserts and records; the other finds it.
    */
@@ -142,6 +151,8 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
     async load(token, input = {}) {
       const found = await findByToken(k, token);
       const row = found ?? (await startInvitation(token, input.channel));
+      // Started without a channel (by a first save or completion, or a visit without ?ch=): the
+      // first visit that names one records it.
       if (found && input.channel && row.channel === null) await setChannelIfUnset(k, token, input.channel);
       const compiled = await compiledOf(row);
       const surveyjs = compiled.document.surveyjs;
@@ -159,7 +170,7 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
     },
 
     async savePartial(token, input) {
-      const row = await rowOf(token);
+      const row = await responseOf(token);
       if (row.status !== 'in_progress') throw responseErrors.closed();
       const compiled = await compiledOf(row);
       const pageIssue = checkPage(input.page, compiled.document.surveyjs);
@@ -178,7 +189,7 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
     },
 
     async complete(token, input) {
-      const row = await rowOf(token);
+      const row = await responseOf(token);
       if (row.status !== 'in_progress') return storedOutcome(row);
       const compiled = await compiledOf(row);
       const result = compiled.validate(input.data, 'complete');

@@ -46,9 +46,15 @@ export interface ResponseService {
    * invitation token starts its response (and records `opened` with the channel).
    */
   load(token: string, input?: { channel?: string | undefined }): Promise<RespondentView>;
-  /** Saves a partial (values checked, required not enforced); throws RESPONSE_CLOSED after completion. */
+  /**
+   * Saves a partial (values checked, required not enforced); throws RESPONSE_CLOSED after
+   * completion. Like `load`, the first use of an invitation token starts its response.
+   */
   savePartial(token: string, input: { data: Record<string, unknown>; page: number }): Promise<void>;
-  /** Validates on the server and completes; repeating it is harmless (returns the stored outcome). */
+  /**
+   * Validates on the server and completes; repeating it is harmless (returns the stored outcome).
+   * Like `load`, the first use of an invitation token starts its response.
+   */
   complete(token: string, input: { data: Record<string, unknown> }): Promise<CompletionResult>;
   counts(surveyId: string): Promise<ResponseCounts>;
   countsBySurvey(): Promise<Map<string, ResponseCounts>>;

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/http/app.ts';
 import { createResponseService } from '../../src/responses/index.ts';
 import { dialects } from '../helpers/db.ts';
 import {
@@ -94,6 +95,145 @@ describe.each(dialects())('invitation tokens answering on %s', (dialect) => {
     expect(await ctx.db.kysely.selectFrom('responses').selectAll().execute()).toEqual([]);
     // Once open again, the link works.
     expect((await ctx.responses.load(m03.token, { channel: 'email' })).status).toBe('in_progress');
+  });
+
+  it('a partial save before any load starts the response: opened, then started, once each', async () => {
+    const { token, id } = await invitation('M01');
+    await ctx.responses.savePartial(token, { data: { age: 40 }, page: 0 });
+    expect(await invitation('M01')).toMatchObject({ status: 'started', opened_channel: null });
+    await ctx.responses.savePartial(token, { data: { age: 40, shift: 2 }, page: 1 });
+    // The page's own first load comes after; it names the entry channel the save could not.
+    const view = await ctx.responses.load(token, { channel: 'portal' });
+    expect(view).toMatchObject({ status: 'in_progress', data: { age: 40, shift: 2 }, page: 1 });
+    expect(await ctx.responses.complete(token, { data: completeAnswers })).toMatchObject({
+      status: 'completed',
+      repeated: false,
+    });
+    expect(await eventsOf(ctx, id)).toEqual([
+      'invited/email',
+      'opened/-',
+      'started/email',
+      'completed/email',
+    ]);
+    const rows = await ctx.db.kysely.selectFrom('responses').selectAll().where('token', '=', token).execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      survey_id: surveyId,
+      version: 1,
+      status: 'completed',
+      channel: 'portal',
+    });
+  });
+
+  it('a completion before any load starts and completes the response: opened, then completed', async () => {
+    const { token, id } = await invitation('M02');
+    expect(await ctx.responses.complete(token, { data: completeAnswers })).toMatchObject({
+      status: 'completed',
+      repeated: false,
+    });
+    expect(await ctx.responses.complete(token, { data: completeAnswers })).toMatchObject({
+      status: 'completed',
+      repeated: true,
+    });
+    expect((await invitation('M02')).status).toBe('completed');
+    expect(await eventsOf(ctx, id)).toEqual(['invited/email', 'opened/-', 'completed/email']);
+
+    // An invalid first completion still opens the invitation (as a first visit would), once.
+    const m03 = await invitation('M03');
+    await expect(ctx.responses.complete(m03.token, { data: { age: 40 } })).rejects.toMatchObject({
+      code: 'RESPONSE_INVALID',
+    });
+    await expect(ctx.responses.complete(m03.token, { data: { age: 40 } })).rejects.toMatchObject({
+      code: 'RESPONSE_INVALID',
+    });
+    expect(await eventsOf(ctx, m03.id)).toEqual(['invited/email', 'opened/-']);
+    expect((await ctx.responses.complete(m03.token, { data: { ...completeAnswers, age: 16 } })).status).toBe(
+      'screened_out',
+    );
+    expect(await eventsOf(ctx, m03.id)).toEqual(['invited/email', 'opened/-', 'screened_out/email']);
+  });
+
+  it('after the deadline a never-opened token is refused by every call; an opened one may finish', async () => {
+    const opened = await invitation('M05');
+    await ctx.responses.load(opened.token, { channel: 'email' });
+    const never = await invitation('M08');
+    ctx.clock.set('2026-04-10T00:00:00Z');
+    await expect(ctx.responses.complete(never.token, { data: completeAnswers })).rejects.toMatchObject({
+      code: 'INVITATION_NOT_OPEN',
+    });
+    await expect(
+      ctx.responses.savePartial(never.token, { data: { age: 40 }, page: 0 }),
+    ).rejects.toMatchObject({
+      code: 'INVITATION_NOT_OPEN',
+    });
+    await expect(ctx.responses.load(never.token)).rejects.toMatchObject({ code: 'INVITATION_NOT_OPEN' });
+    expect(await eventsOf(ctx, never.id)).toEqual(['invited/email']);
+    expect((await invitation('M08')).status).toBe('invited');
+    await expect(ctx.responses.complete('no-such-token', { data: completeAnswers })).rejects.toMatchObject({
+      code: 'RESPONSE_TOKEN_UNKNOWN',
+    });
+    await expect(ctx.responses.savePartial('no-such-token', { data: {}, page: 0 })).rejects.toMatchObject({
+      code: 'RESPONSE_TOKEN_UNKNOWN',
+    });
+
+    await ctx.responses.savePartial(opened.token, { data: { age: 40 }, page: 0 });
+    expect((await ctx.responses.complete(opened.token, { data: completeAnswers })).status).toBe('completed');
+    expect(await eventsOf(ctx, opened.id)).toEqual([
+      'invited/email',
+      'opened/email',
+      'started/email',
+      'completed/email',
+    ]);
+  });
+
+  it('over HTTP, PUT and complete work on an invitation token never loaded; after the deadline, 409', async () => {
+    const app = await buildApp(ctx);
+    try {
+      const m01 = await invitation('M01');
+      const put = await app.inject({
+        method: 'PUT',
+        url: `/api/v1/respond/${m01.token}`,
+        payload: { data: { age: 40 }, page: 0 },
+      });
+      expect([put.statusCode, put.json()]).toEqual([200, { saved: true }]);
+      const m02 = await invitation('M02');
+      const done = await app.inject({
+        method: 'POST',
+        url: `/api/v1/respond/${m02.token}/complete`,
+        payload: { data: completeAnswers },
+      });
+      expect([done.statusCode, done.json()]).toEqual([
+        200,
+        { status: 'completed', html: null, repeated: false },
+      ]);
+      expect(await eventsOf(ctx, m02.id)).toEqual(['invited/email', 'opened/-', 'completed/email']);
+
+      ctx.clock.set('2026-04-10T00:00:00Z');
+      const m03 = await invitation('M03');
+      const late = await app.inject({
+        method: 'POST',
+        url: `/api/v1/respond/${m03.token}/complete`,
+        payload: { data: completeAnswers },
+      });
+      expect([late.statusCode, late.json().error.code]).toEqual([409, 'INVITATION_NOT_OPEN']);
+      const latePut = await app.inject({
+        method: 'PUT',
+        url: `/api/v1/respond/${m03.token}`,
+        payload: { data: { age: 40 }, page: 0 },
+      });
+      expect([latePut.statusCode, latePut.json().error.code]).toEqual([409, 'INVITATION_NOT_OPEN']);
+      const get = await app.inject({ method: 'GET', url: `/api/v1/respond/${m03.token}` });
+      expect([get.statusCode, get.json().error.code]).toEqual([409, 'INVITATION_NOT_OPEN']);
+      // M01 opened before the deadline: it may still finish.
+      const finish = await app.inject({
+        method: 'POST',
+        url: `/api/v1/respond/${m01.token}/complete`,
+        payload: { data: completeAnswers },
+      });
+      expect([finish.statusCode, finish.json().status]).toEqual([200, 'completed']);
+    } finally {
+      await app.close();
+    }
   });
 
   it('first visits racing each other start one response and record one opened', async () => {
