@@ -28,6 +28,14 @@ export const authErrors = {
   nameInvalid: () => new EnqueteError('NAME_INVALID', 'invalid', 'a name has at most 200 characters'),
   passwordTooShort: (min: number) =>
     new EnqueteError('PASSWORD_TOO_SHORT', 'invalid', `a password needs at least ${min} characters`),
+  passwordWrong: () =>
+    new EnqueteError('PASSWORD_WRONG', 'invalid', 'the current password is not right', {
+      details: { field: 'current' },
+    }),
+  passwordUnchanged: () =>
+    new EnqueteError('PASSWORD_UNCHANGED', 'invalid', 'the new password is the current one', {
+      details: { field: 'password' },
+    }),
   passwordTooLong: (max: number) =>
     new EnqueteError('PASSWORD_TOO_LONG', 'invalid', `a password has at most ${max} characters`),
 };

@@ -5,6 +5,7 @@ import { type LoginResult, login, logout, resolveSession } from './sessions.ts';
 import type { ApiKeyInfo, AuditEntry, By, Principal, User } from './types.ts';
 import {
   type CreatedUser,
+  changeOwnPassword,
   createUser,
   ensureAdmin,
   getUser,
@@ -18,6 +19,12 @@ import {
 export interface AuthService {
   createUser(input: NewUser, by: By): Promise<CreatedUser>;
   updateUser(id: string, patch: UserPatch, by: By): Promise<User>;
+  /** The signed-in user's own password; throws PASSWORD_WRONG. Other sessions end, `keepSession` stays. */
+  changeOwnPassword(
+    id: string,
+    input: { current: string; password: string },
+    by: By & { keepSession?: string | undefined },
+  ): Promise<void>;
   getUser(id: string): Promise<User>;
   listUsers(): Promise<User[]>;
   /** First start: creates `admin@localhost` when there is no user; null otherwise. */
@@ -45,6 +52,7 @@ export function createAuthService(deps: AuthDeps): AuthService {
   return {
     createUser: (input, by) => createUser(deps, input, by),
     updateUser: (id, patch, by) => updateUser(deps, id, patch, by),
+    changeOwnPassword: (id, input, by) => changeOwnPassword(deps, id, input, by),
     getUser: (id) => getUser(deps, id),
     listUsers: () => listUsers(deps),
     ensureAdmin: (password) => ensureAdmin(deps, password),

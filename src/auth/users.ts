@@ -5,7 +5,7 @@ import { writeAudit } from './audit.ts';
 import type { AuthDeps } from './deps.ts';
 import { authErrors } from './errors.ts';
 import { checkRoleAndClient, normalizeEmail, normalizeName } from './rules.ts';
-import { checkPassword, hashPassword } from './secrets.ts';
+import { checkPassword, hashPassword, sha256, verifyPassword } from './secrets.ts';
 import { type By, type User, type UserRole, userRoles } from './types.ts';
 
 export interface NewUser {
@@ -144,6 +144,46 @@ export async function updateUser(deps: AuthDeps, id: string, patch: UserPatch, b
     });
   }
   return toUser(updated);
+}
+
+/**
+ * A signed-in user changes their own password: the current one must be right. Their other
+ * sessions end; the one they changed it from (`keepSession`, its token) stays.
+ *
+ * @example
+ * await changeOwnPassword(deps, userId, { current, password }, { actor: `user:${userId}`, ip, keepSession: token });
+ */
+export async function changeOwnPassword(
+  deps: AuthDeps,
+  id: string,
+  input: { current: string; password: string },
+  by: By & { keepSession?: string | undefined },
+): Promise<void> {
+  const { db, clock } = deps;
+  const row = await db.kysely
+    .selectFrom('users')
+    .select(['password_hash', 'disabled_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row || row.disabled_at !== null) throw authErrors.userNotFound(id);
+  if (!(await verifyPassword(row.password_hash, input.current))) throw authErrors.passwordWrong();
+  checkPassword(input.password);
+  if (input.password === input.current) throw authErrors.passwordUnchanged();
+  const hash = await hashPassword(input.password);
+  await db.kysely.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ password_hash: hash }).where('id', '=', id).execute();
+    await trx
+      .deleteFrom('sessions')
+      .where('user_id', '=', id)
+      .$if(by.keepSession !== undefined, (q) => q.where('id', '!=', sha256(by.keepSession!)))
+      .execute();
+  });
+  await writeAudit(db, clock, {
+    actor: by.actor,
+    action: 'user.password_changed',
+    target: `user:${id}`,
+    ip: by.ip ?? null,
+  });
 }
 
 async function assertAnotherAdmin(deps: AuthDeps, exceptId: string): Promise<void> {

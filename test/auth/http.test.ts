@@ -395,6 +395,48 @@ describe.each(dialects())('auth over HTTP on %s', (dialect) => {
     expect([crossLogin.statusCode, crossLogin.json().error.code]).toEqual([403, 'CSRF_REJECTED']);
   });
 
+  it('lets a user change their own password: the current one must be right, other sessions end', async () => {
+    const here = await loginAs('cleo@acme.com', 'cleo-password');
+    const elsewhere = await loginAs('cleo@acme.com', 'cleo-password');
+    const change = (body: unknown, cookie = here) =>
+      call('POST', '/api/v1/me/password', { cookie, headers: { origin }, body });
+
+    const wrong = await change({ current: 'not-my-password', password: 'cleo-new-password' });
+    expect([wrong.statusCode, wrong.json().error.code]).toEqual([400, 'PASSWORD_WRONG']);
+    const short = await change({ current: 'cleo-password', password: 'short' });
+    expect([short.statusCode, short.json().error.code]).toEqual([400, 'PASSWORD_TOO_SHORT']);
+    const same = await change({ current: 'cleo-password', password: 'cleo-password' });
+    expect([same.statusCode, same.json().error.code]).toEqual([400, 'PASSWORD_UNCHANGED']);
+    expect((await call('GET', '/api/v1/me', { cookie: elsewhere })).statusCode).toBe(200);
+
+    expect((await change({ current: 'cleo-password', password: 'cleo-new-password' })).statusCode).toBe(204);
+    expect((await call('GET', '/api/v1/me', { cookie: here })).statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/me', { cookie: elsewhere })).statusCode).toBe(401);
+    const old = await call('POST', '/api/v1/session', {
+      body: { email: 'cleo@acme.com', password: 'cleo-password' },
+    });
+    expect(old.statusCode).toBe(401);
+    await loginAs('cleo@acme.com', 'cleo-new-password');
+
+    // Without a session, or with an API key, there is no own password to change.
+    const anonymous = await call('POST', '/api/v1/me/password', {
+      headers: { origin },
+      body: { current: 'x', password: 'whatever-long' },
+    });
+    expect(anonymous.statusCode).toBe(401);
+    const { key } = await auth.createApiKey({ name: 'etl', role: 'researcher', client: null, actor: 'cli' });
+    const byKey = await call('POST', '/api/v1/me/password', {
+      bearer: key,
+      body: { current: 'x', password: 'whatever-long' },
+    });
+    expect([byKey.statusCode, byKey.json().error.code]).toEqual([403, 'PASSWORD_NOT_FOR_KEYS']);
+    const audit = await auth.listAudit(50);
+    expect(audit.filter((e) => e.action === 'user.password_changed').map((e) => [e.actor, e.target])).toEqual(
+      [[`user:${ids.cleo}`, `user:${ids.cleo}`]],
+    );
+    expect(bodies.join('\n')).not.toContain('cleo-new-password');
+  });
+
   it('shows the audit log to admins', async () => {
     await call('POST', '/api/v1/session', { body: { email: 'rex@x.org', password: 'wrong-password' } });
     const cookie = await loginAs('admin@x.org', 'admin-password');

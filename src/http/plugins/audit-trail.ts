@@ -4,7 +4,7 @@ import { type AuthService, actorOf } from '../../auth/index.ts';
 const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Routes whose module writes its own, richer audit entries (logins, users, keys). */
-const auditedByModule = /^\/api\/v1\/(session|users|apikeys)(\/|$)/;
+const auditedByModule = /^\/api\/v1\/(session|users|apikeys|me)(\/|$)/;
 
 /**
  * Records every successful change made through the API by a signed-in principal: who, what

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { type AuthService, sessionPolicy } from '../../auth/index.ts';
 import type { Config } from '../../config/index.ts';
+import { EnqueteError } from '../../kernel/index.ts';
 import { requireRole } from '../guards.ts';
 import { assertSameOrigin, sessionCookieName, sessionCookieOptions } from '../plugins/authenticate.ts';
 import { parse } from '../validate.ts';
@@ -12,8 +13,13 @@ const loginBody = z.strictObject({
   password: z.string().min(1).max(1000),
 });
 
+const passwordBody = z.strictObject({
+  current: z.string().min(1).max(1000),
+  password: z.string().min(1).max(1000),
+});
+
 /**
- * Console login and logout, and who am I.
+ * Console login and logout, who am I, and a user's own password.
  *
  * @example
  * sessionRoutes(app, { auth, config });
@@ -55,6 +61,25 @@ export function sessionRoutes(
       return { apiKey: { id, name: label, role, client } };
     }
     return { user: publicUser(await auth.getUser(principal.id)) };
+  });
+
+  // Users only (an API key has no password); the session it is changed from stays open.
+  app.post('/api/v1/me/password', async (request, reply) => {
+    const principal = requireRole(request);
+    if (principal.kind !== 'user') {
+      throw new EnqueteError(
+        'PASSWORD_NOT_FOR_KEYS',
+        'forbidden',
+        'an API key has no password; sign in as a user',
+      );
+    }
+    const body = parse(passwordBody, request.body);
+    await auth.changeOwnPassword(principal.id, body, {
+      actor: `user:${principal.id}`,
+      ip: request.ip,
+      keepSession: request.cookies[sessionCookieName],
+    });
+    return reply.status(204).send();
   });
 }
 
