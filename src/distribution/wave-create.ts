@@ -79,7 +79,8 @@ export async function createWave(deps: WaveCreateDeps, input: WaveInput): Promis
     format: input.format ?? defaultTemplate.format ?? 'text',
   };
   const attributeKeys = (await panel.attributeTypes()).map((a) => a.key);
-  checkTemplate(template, { attributes: attributeKeys });
+  // Portal waves send no message; an e-mail's body must show the way out (docs/distribution.md).
+  checkTemplate(template, { attributes: attributeKeys, requireUnsubscribe: channel === 'email' });
 
   const compiled = await surveys.compiled(survey.id);
   const estimatedMinutes =

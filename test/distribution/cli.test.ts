@@ -174,6 +174,21 @@ describe.each(dialects())('enquete wave, outbox and reminders on %s', (dialect) 
       2,
       `enquete: startAt: "2026-11-31T00:00:00Z" ${impossible} [WAVE_INVALID]\n`,
     );
+    writeFileSync(join(dir, 'no-way-out.txt'), 'Dear {{ member.name }},\n\n{{ link }}\n');
+    await fail(
+      [
+        'wave',
+        'create',
+        '--survey',
+        surveyId,
+        '--segment',
+        'all',
+        '--body-file',
+        join(dir, 'no-way-out.txt'),
+      ],
+      2,
+      'enquete: body line 1, column 1: the body never outputs {{ unsubscribe_url }}: every message must link to its unsubscribe page [EMAIL_TEMPLATE_INVALID]\n',
+    );
     await fail(
       ['wave', 'create', '--survey', 'sv_nope', '--segment', 'all'],
       3,

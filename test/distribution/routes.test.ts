@@ -145,6 +145,20 @@ describe.each(dialects())('distribution routes on %s', (dialect) => {
       code: 'EMAIL_TEMPLATE_INVALID',
       details: { part: 'body', line: 2 },
     });
+    // An e-mail body must link to the unsubscribe page itself, not only through List-Unsubscribe.
+    for (const format of ['text', 'html'] as const) {
+      const noWayOut = await post({
+        surveyId: acme,
+        segment: 'all',
+        format,
+        body: 'Dear {{ member.name }}: {{ link }}',
+      });
+      expect([noWayOut.statusCode, noWayOut.json().error.code, noWayOut.json().error.details.part]).toEqual([
+        400,
+        'EMAIL_TEMPLATE_INVALID',
+        'body',
+      ]);
+    }
     expect((await post({ surveyId: acme, segment: 'all', reminders: '3d,2d' })).json().error).toMatchObject({
       code: 'WAVE_INVALID',
       details: { field: 'reminders' },

@@ -144,6 +144,12 @@ describe.each(dialects())('waves on %s', (dialect) => {
       [{ surveyId, segment: 'all', deadline: '2026-04-05T00:00:00Z', reminders: '3d,7d' }, 'WAVE_INVALID'],
       [{ surveyId, segment: 'all', subject: 'Hi {{ member.nam }}' }, 'EMAIL_TEMPLATE_INVALID'],
       [{ surveyId, segment: 'all', body: '{{ member.attributes.shoe_size }}' }, 'EMAIL_TEMPLATE_INVALID'],
+      // E-mail bodies must output the unsubscribe link.
+      [{ surveyId, segment: 'all', body: 'Dear {{ member.name }}: {{ link }}' }, 'EMAIL_TEMPLATE_INVALID'],
+      [
+        { surveyId, segment: 'all', format: 'html', body: '<a href="{{ link }}">Go</a>' },
+        'EMAIL_TEMPLATE_INVALID',
+      ],
     ];
     for (const [input, code] of bad) {
       const error = await ctx.distribution.createWave({ ...input, actor: 'test' } as never).then(
@@ -159,6 +165,18 @@ describe.each(dialects())('waves on %s', (dialect) => {
       code: 'WAVE_SURVEY_CLOSED',
     });
     expect(await counts()).toEqual({ waves: 0, invitations: 0, events: 0 });
+  });
+
+  it('a portal wave sends no message, so its body need not link to the unsubscribe page', async () => {
+    const surveyId = await publishedSurvey(ctx);
+    const created = await ctx.distribution.createWave({
+      surveyId,
+      segment: "region = 'Kanto'",
+      channel: 'portal',
+      body: 'Dear {{ member.name }}: {{ link }}',
+      actor: 'test',
+    });
+    expect(created.invited).toBe(5);
   });
 
   it('shows a wave and lists waves newest first', async () => {

@@ -1,3 +1,4 @@
+import { EchoTag, type Liquid, Output, type Template, toValueSync } from 'liquidjs';
 import type { EnqueteError } from '../../kernel/index.ts';
 import { emailErrors, type TemplatePlace } from './errors.ts';
 import { htmlToText, textToHtml } from './html-text.ts';
@@ -117,6 +118,54 @@ export function renderMessage(template: MessageTemplate, vars: MessageVars): Ren
 export interface CheckTemplateOptions {
   /** The panel's attribute keys; when given, `member.attributes.<key>` must be one of them. */
   attributes?: readonly string[];
+  /**
+   * The body must output `{{ unsubscribe_url }}` (e-mail waves: every message links to the
+   * unsubscribe page, besides the List-Unsubscribe header).
+   */
+  requireUnsubscribe?: boolean;
+}
+
+/** Names a template node brings into scope from there on (`assign`, `capture`) or for its block (`for`). */
+function scopedNames(node: Template): string[] {
+  const local = node.localScope ? [...node.localScope()].map((t) => t.content) : [];
+  const block = node.blockScope ? [...node.blockScope()] : [];
+  return [...local, ...block];
+}
+
+/**
+ * Whether a parsed template has an output (`{{ … }}` or `{% echo %}`) of the global `name`, at any
+ * depth of its blocks. Read from the parse tree, not the text: `{% raw %}`, comments and a local
+ * variable of the same name do not count. (Whether a branch ever runs is not decided here.)
+ */
+function outputsGlobal(engine: Liquid, templates: readonly Template[], name: string): boolean {
+  const visit = (nodes: readonly Template[], shadowed: boolean): boolean => {
+    for (const node of nodes) {
+      const isOutput: boolean = node instanceof Output || node instanceof EchoTag;
+      if (!shadowed && isOutput) {
+        const { globals } = engine.analyzeSync([node], { partials: false });
+        if (Object.hasOwn(globals, name)) return true;
+      }
+      const names = scopedNames(node);
+      if (node.children) {
+        const children = toValueSync(node.children(false, true)) as Template[];
+        if (visit(children, shadowed || (node.blockScope !== undefined && names.includes(name)))) return true;
+      }
+      // `{% assign name = … %}` hides the global for the rest of the template.
+      if (node.localScope && names.includes(name)) shadowed = true;
+    }
+    return false;
+  };
+  return visit(templates, false);
+}
+
+function checkUnsubscribe(source: string, html: boolean): void {
+  const parsed = parsePart('body', source, 'UTC', html);
+  if (!outputsGlobal(engines.engine('UTC', html), parsed, 'unsubscribe_url')) {
+    throw emailErrors.templateInvalid(
+      { part: 'body', line: 1, column: 1 },
+      'the body never outputs {{ unsubscribe_url }}: every message must link to its unsubscribe page',
+    );
+  }
 }
 
 function checkVariables(part: Part, source: string, html: boolean, options: CheckTemplateOptions): string[] {
@@ -148,7 +197,8 @@ function checkVariables(part: Part, source: string, html: boolean, options: Chec
 /**
  * Validates a template when a wave is created: it parses, uses only known variables and filters
  * (and, given the panel's attribute keys, only existing attributes), and renders within the limits
- * for sample values. Throws `EMAIL_TEMPLATE_INVALID` naming part, line and column.
+ * for sample values, and (with `requireUnsubscribe`) that the body outputs `{{ unsubscribe_url }}`.
+ * Throws `EMAIL_TEMPLATE_INVALID` naming part, line and column.
  *
  * @example
  * checkTemplate({ subject: 'Hi {{ member.nam }}', body: '…' });
@@ -160,6 +210,7 @@ export function checkTemplate(template: MessageTemplate, options: CheckTemplateO
     ...checkVariables('subject', template.subject, false, options),
     ...checkVariables('body', template.body, html, options),
   ];
+  if (options.requireUnsubscribe) checkUnsubscribe(template.body, html);
   const attributes: Record<string, TemplateAttribute> = Object.fromEntries(
     [...(options.attributes ?? []), ...used].map((key) => [key, 'sample']),
   );

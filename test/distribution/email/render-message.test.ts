@@ -249,6 +249,62 @@ describe('checkTemplate', () => {
     ).not.toThrow();
   });
 
+  it('with requireUnsubscribe, wants the body (text or html) to output unsubscribe_url', () => {
+    const require = { requireUnsubscribe: true };
+    const failure = (run: () => unknown): string | null => {
+      try {
+        run();
+        return null;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(() => checkTemplate(defaultTemplates.en, require)).not.toThrow();
+    expect(() => checkTemplate(defaultTemplates.ja, require)).not.toThrow();
+    for (const [format, body] of [
+      ['text', 'Stop: {{ unsubscribe_url }}'],
+      ['html', '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>'],
+      ['text', '{% if deadline %}by {{ deadline }}{% endif %}\nStop: {% echo unsubscribe_url %}'],
+      [
+        'text',
+        '{% for r in member.attributes.regions %}{{ r }}{% endfor %}{% if link %}{{ unsubscribe_url | strip }}{% endif %}',
+      ],
+    ] as const) {
+      expect([format, body, failure(() => checkTemplate({ subject: 's', body, format }, require))]).toEqual([
+        format,
+        body,
+        null,
+      ]);
+    }
+    for (const [format, body] of [
+      ['text', 'Dear {{ member.name }},\n{{ link }}'],
+      ['html', '<p><a href="{{ link }}">Start</a></p>'],
+      // Named but never output: in a condition, in a comment, as raw text, or shadowed by a local.
+      ['text', '{{ link }}{% if unsubscribe_url %}Stop: see the footer{% endif %}'],
+      ['text', '{{ link }}{% comment %}{{ unsubscribe_url }}{% endcomment %}'],
+      ['text', '{{ link }}{% raw %}{{ unsubscribe_url }}{% endraw %}'],
+      ['text', '{% assign unsubscribe_url = "none" %}{{ unsubscribe_url }}'],
+      ['text', '{% for unsubscribe_url in member.attributes.regions %}{{ unsubscribe_url }}{% endfor %}'],
+      ['html', '<!-- unsubscribe_url -->{{ link }}'],
+    ] as const) {
+      const e = caught(() => checkTemplate({ subject: '{{ unsubscribe_url }}', body, format }, require));
+      expect([format, body, e.code, e.details]).toEqual([
+        format,
+        body,
+        'EMAIL_TEMPLATE_INVALID',
+        {
+          part: 'body',
+          line: 1,
+          column: 1,
+          message:
+            'the body never outputs {{ unsubscribe_url }}: every message must link to its unsubscribe page',
+        },
+      ]);
+    }
+    // Without the option (portal waves send no message) such a body is fine.
+    expect(() => checkTemplate({ subject: 's', body: '{{ link }}' })).not.toThrow();
+  });
+
   it('refuses a loop that would never end and an unknown format', () => {
     expect(
       caught(() => checkTemplate({ subject: 's', body: '{% for i in (1..100000000) %}x{% endfor %}' })).code,
