@@ -44,6 +44,14 @@ export interface InvitationGate {
   ): Promise<void>;
   /** Decides a completion's outcome in its transaction (quotas); `completed` unless a hook says otherwise. */
   onComplete: CompletionHook;
+  /**
+   * The panel's external id of the member behind each of `tokens` that is an invitation token
+   * (one query, for a page of an export); open-link tokens are not in the map.
+   *
+   * @example
+   * const ids = await gate.memberExternalIds(db, rows.map((r) => r.token)); // Map { 'tk…' => 'M01' }
+   */
+  memberExternalIds(db: Kysely<Database>, tokens: readonly string[]): Promise<Map<string, string>>;
 }
 
 /** Decides a completion: each hook in turn, the first `quota_full` wins. */
@@ -166,5 +174,15 @@ export function createInvitationGate(deps: {
       await advance(trx, clock, token, status, null);
     },
     onComplete: deps.onComplete,
+    async memberExternalIds(db, tokens) {
+      if (tokens.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('invitations')
+        .innerJoin('members', 'members.id', 'invitations.member_id')
+        .select(['invitations.token', 'members.external_id'])
+        .where('invitations.token', 'in', tokens)
+        .execute();
+      return new Map(rows.map((r) => [r.token, r.external_id]));
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db } from '../db/index.ts';
+import type { InvitationGate } from '../distribution/index.ts';
 import type { ExportColumn, SurveyService } from '../surveys/index.ts';
 import { csvRecord, utf8Bom } from './csv.ts';
 import { exportCell } from './export-cell.ts';
@@ -10,10 +11,17 @@ import type { CsvExportInput, ResponseStatus } from './types.ts';
 /** Rows read from the database per page: the export never holds more than this in memory. */
 const pageSize = 500;
 
-/** The columns every export starts with, before the codebook's answer columns. */
+/** The outcomes a response ends with; the default export holds these. */
+const finishedStatuses = ['completed', 'screened_out', 'quota_full'] as const;
+
+/**
+ * The columns every export starts with, before the codebook's answer columns. New ones go where
+ * they belong and the old ones keep their order (readers find columns by name).
+ */
 export const fixedColumns = [
   'response_id',
   'external_ref',
+  'member_external_id',
   'status',
   'started_at',
   'completed_at',
@@ -22,20 +30,27 @@ export const fixedColumns = [
 
 /**
  * CSV export of a survey's responses (see docs/exports.md): UTF-8 with a BOM, RFC 4180, one row
- * per response in id order, the fixed columns then the codebook's export columns. Columns come
+ * per finished response (completed, screened_out, quota_full; unfinished ones too when asked) in
+ * the order they were started, the fixed columns then the codebook's export columns. An
+ * invitation's response names its member by the panel's external id, read page by page through
+ * the distribution hub's gate. Columns come
  * from the current version, followed by any that only older versions (with responses) had. An
  * answer column whose name equals a fixed column (ignoring case) gets `_q` appended.
  *
  * @example
- * const { exportCsv } = createCsvExporter({ db, surveys });
+ * const { exportCsv } = createCsvExporter({ db, surveys, invitations: distribution.gate });
  * await exportCsv({ surveyId, labels: true }, createWriteStream('out.csv'));
  */
-export function createCsvExporter(deps: { db: Db; surveys: SurveyService }) {
+export function createCsvExporter(deps: {
+  db: Db;
+  surveys: SurveyService;
+  invitations: Pick<InvitationGate, 'memberExternalIds'>;
+}) {
   async function open(input: CsvExportInput): Promise<{ stream: Readable; rows: () => number }> {
     const columns = await exportColumns(deps, input.surveyId);
     const statuses: ResponseStatus[] = input.includeInProgress
-      ? ['in_progress', 'completed', 'screened_out']
-      : ['completed', 'screened_out'];
+      ? ['in_progress', ...finishedStatuses]
+      : [...finishedStatuses];
     const labels = input.labels ?? false;
     const header = csvRecord([...fixedColumns, ...columns.map((c) => c.name)]);
     let written = 0;
@@ -51,8 +66,14 @@ export function createCsvExporter(deps: { db: Db; surveys: SurveyService }) {
           limit: pageSize,
         });
         if (rows.length === 0) return;
+        const members = await deps.invitations.memberExternalIds(
+          deps.db.kysely,
+          rows.map((r) => r.token),
+        );
         let text = '';
-        for (const row of rows) text += csvRecord(recordOf(row, columns, labels));
+        for (const row of rows) {
+          text += csvRecord(recordOf(row, members.get(row.token) ?? '', columns, labels));
+        }
         written += rows.length;
         yield text;
         const last = rows[rows.length - 1]!;
@@ -74,11 +95,12 @@ export function createCsvExporter(deps: { db: Db; surveys: SurveyService }) {
   };
 }
 
-function recordOf(row: ResponseRow, columns: ExportColumn[], labels: boolean): string[] {
+function recordOf(row: ResponseRow, member: string, columns: ExportColumn[], labels: boolean): string[] {
   const data = JSON.parse(row.data) as Record<string, unknown>;
   const fields = [
     row.id,
     row.external_ref ?? '',
+    member,
     row.status,
     row.started_at,
     row.completed_at ?? '',

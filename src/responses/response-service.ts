@@ -35,6 +35,7 @@ const noInvitations: InvitationGate = {
   started: async () => {},
   finished: async () => {},
   onComplete: async () => 'completed',
+  memberExternalIds: async () => new Map(),
 };
 
 /**
@@ -243,7 +244,7 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
 
     importCompleted: (surveyId, rows) => importCompleted({ db, clock, ids, surveys }, surveyId, rows),
 
-    ...createCsvExporter({ db, surveys }),
+    ...createCsvExporter({ db, surveys, invitations: gate }),
   };
 }
 

@@ -89,6 +89,6 @@ export interface CsvExportInput {
   surveyId: string;
   /** Choice labels instead of codes where a column has value labels. */
   labels?: boolean;
-  /** Also export unfinished sessions (default: completed and screened_out only). */
+  /** Also export unfinished sessions (default: the finished ones: completed, screened_out, quota_full). */
   includeInProgress?: boolean;
 }

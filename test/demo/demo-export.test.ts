@@ -88,6 +88,7 @@ describe.each(dialects())('enquete demo, then export, on %s', (dialect) => {
     expect(Object.keys(rows[0]!)).toEqual([
       'response_id',
       'external_ref',
+      'member_external_id',
       'status',
       'started_at',
       'completed_at',
@@ -100,6 +101,7 @@ describe.each(dialects())('enquete demo, then export, on %s', (dialect) => {
       const row = byRef.get(respondent['respondent_id']);
       expect(row, `respondent ${respondent['respondent_id']}`).toBeDefined();
       expect(row!['status']).toBe('completed');
+      expect(row!['member_external_id']).toBe('');
       for (const variable of variables) {
         if (row![variable] !== respondent[variable]) {
           expect(`${respondent['respondent_id']} ${variable}=${row![variable]}`).toBe(

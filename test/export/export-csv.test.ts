@@ -89,6 +89,7 @@ describe.each(dialects())('CSV export on %s', (dialect) => {
   const header = [
     'response_id',
     'external_ref',
+    'member_external_id',
     'status',
     'started_at',
     'completed_at',
@@ -104,7 +105,7 @@ describe.each(dialects())('CSV export on %s', (dialect) => {
 
   it('writes a BOM, CRLF records and RFC 4180 quoting that an independent parser reads back', async () => {
     const { text, rows } = await exportText(s, { surveyId });
-    expect(text.startsWith('\uFEFFresponse_id,external_ref,status,')).toBe(true);
+    expect(text.startsWith('\uFEFFresponse_id,external_ref,member_external_id,status,')).toBe(true);
     expect(Buffer.from(text, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     expect(text.endsWith('\r\n')).toBe(true);
     expect(text).toContain('"commas, ""quotes""\r\nand a new line\n日本語のテキスト、「引用」"');
@@ -113,6 +114,7 @@ describe.each(dialects())('CSV export on %s', (dialect) => {
       header,
       [
         ids[0],
+        '',
         '',
         'completed',
         '2026-03-02T09:00:00.000Z',
@@ -129,6 +131,7 @@ describe.each(dialects())('CSV export on %s', (dialect) => {
       [
         ids[1],
         '',
+        '',
         'completed',
         '2026-03-02T09:01:00.000Z',
         '2026-03-02T09:02:00.000Z',
@@ -143,6 +146,7 @@ describe.each(dialects())('CSV export on %s', (dialect) => {
       ],
       [
         ids[2],
+        '',
         '',
         'screened_out',
         '2026-03-02T09:02:00.000Z',
@@ -163,15 +167,15 @@ describe.each(dialects())('CSV export on %s', (dialect) => {
     const { text } = await exportText(s, { surveyId, labels: true });
     const [head, first, second] = records(text);
     expect(head).toEqual(header);
-    expect(first?.slice(6)).toEqual([awkward, 'Bread "fresh"', '1', '0', 'water, cold', 'Yes', 'single']);
-    expect(second?.slice(6)).toEqual(['', 'Rice, white', '', '', '', '', '']);
+    expect(first?.slice(7)).toEqual([awkward, 'Bread "fresh"', '1', '0', 'water, cold', 'Yes', 'single']);
+    expect(second?.slice(7)).toEqual(['', 'Rice, white', '', '', '', '', '']);
   });
 
   it('leaves unfinished responses out unless asked', async () => {
     const { text, rows } = await exportText(s, { surveyId, includeInProgress: true });
     expect(rows).toBe(4);
     const last = records(text)[4]!;
-    expect([last[2], last[4], last[6]]).toEqual(['in_progress', '', 'half']);
+    expect([last[3], last[5], last[7]]).toEqual(['in_progress', '', 'half']);
   });
 
   it('refuses an unknown survey before writing anything', async () => {
@@ -201,6 +205,7 @@ describe.each(dialects())('CSV export paging on %s', (dialect) => {
     expect(head).toEqual([
       'response_id',
       'external_ref',
+      'member_external_id',
       'status',
       'started_at',
       'completed_at',
@@ -215,7 +220,7 @@ describe.each(dialects())('CSV export paging on %s', (dialect) => {
     expect(body.map((r) => r[0])).toEqual(stored.map((r) => r.id));
     const byRef = new Map(body.map((r) => [r[1], r]));
     for (const [i, row] of rows.entries()) {
-      expect(byRef.get(`ext-${i}`)?.slice(6)).toEqual([
+      expect(byRef.get(`ext-${i}`)?.slice(7)).toEqual([
         String(row.data.age),
         String(row.data.lunch),
         '',
