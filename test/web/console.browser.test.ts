@@ -216,4 +216,33 @@ describe('console', () => {
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(unexpected()).toEqual([]);
   });
+
+  it('lets a user change their own password from the account page', async () => {
+    const who = { email: 'changer@acme.example', password: 'changer-first-pw' };
+    await server.ctx.auth.createUser({ ...who, role: 'client', client: 'acme' }, { actor: 'test' });
+    const page = await context.newPage();
+    await signInThroughForm(page, server.baseUrl, who);
+    await page.getByRole('link', { name: 'changer@acme.example · client' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/account');
+
+    await page.getByLabel('Current password').fill('not-the-password');
+    await page.getByLabel('New password', { exact: true }).fill('changer-second-pw');
+    await page.getByLabel('Repeat the new password').fill('changer-second-pw');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('PASSWORD_WRONG');
+
+    await page.getByLabel('Current password').fill(who.password);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Your password is changed' }).waitFor();
+    // This session stays; the new password signs in, the old one no longer does.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    expect(await signIn(server, { email: who.email, password: 'changer-second-pw' })).toMatch(
+      /^enquete_session=/,
+    );
+    await expect(signIn(server, who)).rejects.toThrow(/answered 401/);
+    // The refused attempt is the one failed request the browser reports.
+    expect(unexpected().map((p) => p.includes('status of 400'))).toEqual([true]);
+  });
 });

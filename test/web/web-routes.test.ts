@@ -113,6 +113,7 @@ describe('web routes with a build', () => {
       '/waves',
       '/waves/sv_123',
       '/outbox',
+      '/account',
     ]);
     for (const url of urls) {
       const res = await app.inject({ url });

@@ -63,8 +63,8 @@ export function serveCommand(program: Command): void {
       const port = typeof address === 'object' && address ? address.port : config.port;
       if (admin?.generated) {
         process.stdout.write(
-          `\nFirst start: created the admin ${admin.email}\n  one-time password: ${admin.password}\n` +
-            '  (shown only now; sign in and change it, or set ENQUETE_ADMIN_PASSWORD)\n\n',
+          `\nFirst start: created the admin ${admin.email}\n  password: ${admin.password}\n` +
+            '  (shown only this once; sign in, then change it on your account page: your e-mail at the top right)\n\n',
         );
       } else if (admin) {
         process.stdout.write(`First start: created the admin ${admin.email} with ENQUETE_ADMIN_PASSWORD\n`);

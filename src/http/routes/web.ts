@@ -30,6 +30,7 @@ export const consolePaths = [
   '/waves',
   '/waves/:id',
   '/outbox',
+  '/account',
 ] as const;
 
 /** Hashed file names never change content: cache them for a year. */

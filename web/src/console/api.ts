@@ -137,6 +137,8 @@ export const api = {
   signIn: (email: string, password: string) =>
     requestJson<{ user: User }>('POST', '/api/v1/session', { body: { email, password } }).then((r) => r.user),
   signOut: () => requestJson<void>('DELETE', '/api/v1/session'),
+  changePassword: (current: string, password: string) =>
+    requestJson<void>('POST', '/api/v1/me/password', { body: { current, password } }),
 
   surveys: () => requestJson<{ surveys: SurveySummary[] }>('GET', '/api/v1/surveys').then((r) => r.surveys),
   survey: (id: string) => requestJson<{ survey: SurveyDetail }>('GET', survey(id)).then((r) => r.survey),

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { ApiError } from '../shared/api-client.ts';
 import { api, type User } from './api.ts';
 import { ErrorBox } from './components/error-box.tsx';
+import { AccountPage } from './pages/account-page.tsx';
 import { EditorPage } from './pages/editor-page.tsx';
 import { JobPage } from './pages/job-page.tsx';
 import { JobsPage } from './pages/jobs-page.tsx';
@@ -109,9 +110,13 @@ export function App() {
           </Link>
         ) : null}
         <span className="spacer" />
-        <span className="who" title={user.client ? `client ${user.client}` : undefined}>
+        <Link
+          href="/account"
+          className={`who${route.page === 'account' ? ' active' : ''}`}
+          title={user.client ? `client ${user.client}` : 'your account'}
+        >
           {user.email} · {user.role}
-        </span>
+        </Link>
         <button type="button" className="link-button" onClick={signOut}>
           Sign out
         </button>
@@ -135,6 +140,8 @@ function page(route: ReturnType<typeof matchRoute>, user: User, canEdit: boolean
       return canEdit ? <EditorPage key="new" id={null} /> : <Forbidden />;
     case 'users':
       return user.role === 'admin' ? <UsersPage me={user} /> : <Forbidden />;
+    case 'account':
+      return <AccountPage user={user} />;
     case 'members':
       return canEdit ? <MembersPage /> : <Forbidden />;
     case 'member':

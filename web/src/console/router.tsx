@@ -49,6 +49,7 @@ export type Route =
   | { page: 'edit'; id: string }
   | { page: 'new' }
   | { page: 'users' }
+  | { page: 'account' }
   | { page: 'login' }
   | { page: 'home' }
   | { page: 'not-found' };
@@ -60,6 +61,7 @@ export function matchRoute(path: string): Route {
   if (parts.length === 0) return { page: 'home' };
   if (first === 'login' && parts.length === 1) return { page: 'login' };
   if (first === 'users' && parts.length === 1) return { page: 'users' };
+  if (first === 'account' && parts.length === 1) return { page: 'account' };
   if (first === 'members' && parts.length === 1) return { page: 'members' };
   if (first === 'members' && second !== undefined && parts.length === 2) {
     return { page: 'member', externalId: second };
