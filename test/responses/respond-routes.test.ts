@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Context } from '../../src/context.ts';
 import { buildApp } from '../../src/http/app.ts';
+import { openLinkErrorPage } from '../../src/http/routes/open-link-page.ts';
+import { EnqueteError } from '../../src/kernel/index.ts';
 import { testContext } from '../helpers/context.ts';
 import { dialects } from '../helpers/db.ts';
 import { lunchSurvey } from './fixture.ts';
@@ -87,6 +90,53 @@ describe.each(dialects())('respondent routes on %s', (dialect) => {
     expect([unknown.statusCode, unknown.json().error.code]).toEqual([404, 'SURVEY_NOT_FOUND']);
     const bad = await app.inject({ method: 'GET', url: '/o/a%3Bb' });
     expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'REQUEST_INVALID']);
+  });
+
+  it('answers a browser the same refusals as a small self-contained page, API clients as JSON', async () => {
+    const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+    const cases = [
+      [`/o/${noLinkId}`, 409, 'This survey is not open', 'open link is off'],
+      ['/o/sv_nothing', 404, 'This survey link is not valid', 'survey sv_nothing does not exist'],
+      ['/o/a%3Bb', 400, 'This survey link is not valid', 'not a survey id'],
+      [`/o/${'x'.repeat(300)}`, 400, 'This survey link is not valid', 'not a survey id'],
+    ] as const;
+    for (const [url, status, heading, reason] of cases) {
+      const res = await app.inject({ method: 'GET', url, headers: browser });
+      expect([url, res.statusCode]).toEqual([url, status]);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['x-robots-tag']).toBe('noindex');
+      expect(res.body).toMatch(/^<!doctype html>/);
+      expect(res.body).toContain(`<h1>${heading}</h1>`);
+      expect(res.body).toContain(reason);
+      expect(res.body).not.toContain('"error"');
+      expect(res.body).not.toMatch(/<script|<link|<img|src=/i);
+      // The one style block is what the policy allows, by its hash; nothing else loads.
+      const css = /<style>([^<]*)<\/style>/.exec(res.body)?.[1] ?? '';
+      const hash = createHash('sha256').update(css).digest('base64');
+      expect(res.headers['content-security-policy']).toContain(`default-src 'none'`);
+      expect(res.headers['content-security-policy']).toContain(`style-src 'sha256-${hash}'`);
+      const api = await app.inject({ method: 'GET', url, headers: { accept: 'application/json' } });
+      expect(api.statusCode).toBe(status);
+      expect(api.headers['content-type']).toMatch(/^application\/json/);
+      const anything = await app.inject({ method: 'GET', url, headers: { accept: '*/*' } });
+      expect(anything.json().error.code).toBe(api.json().error.code);
+    }
+    // A browser on a working link is still sent on to the survey.
+    const ok = await app.inject({ method: 'GET', url: `/o/${surveyId}`, headers: browser });
+    expect(ok.statusCode).toBe(302);
+  });
+
+  it('escapes everything the refusal page shows', () => {
+    const page = openLinkErrorPage(
+      new EnqueteError('SURVEY_NOT_OPEN', 'conflict', `survey <b onclick="x">&'</b> is closed`),
+    );
+    expect(page).toContain('survey &#60;b onclick=&#34;x&#34;&#62;&#38;&#39;&#60;/b&#62; is closed');
+    expect(page).not.toMatch(/<b[ >]|onclick="/);
+    expect(openLinkErrorPage(new EnqueteError('ELSE', 'invalid', 'x'))).toContain(
+      '<h1>This survey link is not valid</h1>',
+    );
   });
 
   it('loads the definition and saved answers; an unknown token is 404', async () => {

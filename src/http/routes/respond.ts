@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Config } from '../../config/index.ts';
 import type { ResponseService } from '../../responses/index.ts';
 import { parse } from '../validate.ts';
+import { sendOpenLinkError } from './open-link-page.ts';
 
 const surveyParams = z.object({ surveyId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a survey id') });
 export const tokenParams = z.object({ token: z.string().min(1).max(200) });
@@ -33,12 +34,21 @@ export function respondRoutes(
   const { responses, config } = deps;
   const secure = config.publicUrl.startsWith('https:');
 
+  // A person follows this link in a browser: refusals come as a small page there (the API's JSON
+  // error for everyone else).
   app.get('/o/:surveyId', async (request, reply) => {
-    const { surveyId } = parse(surveyParams, request.params, 'params');
-    const { ch } = parse(channelQuery, request.query, 'query');
+    let surveyId: string;
+    let token: string;
+    try {
+      surveyId = parse(surveyParams, request.params, 'params').surveyId;
+      const { ch } = parse(channelQuery, request.query, 'query');
+      const existingToken = fastifyCookie.parse(request.headers.cookie ?? '')[`enquete_open_${surveyId}`];
+      token = await responses.openLink(surveyId, { existingToken, channel: ch });
+    } catch (error) {
+      if (sendOpenLinkError(request, reply, error)) return reply;
+      throw error;
+    }
     const cookieName = `enquete_open_${surveyId}`;
-    const existingToken = fastifyCookie.parse(request.headers.cookie ?? '')[cookieName];
-    const token = await responses.openLink(surveyId, { existingToken, channel: ch });
     reply.header(
       'set-cookie',
       fastifyCookie.serialize(cookieName, token, {
