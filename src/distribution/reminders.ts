@@ -6,7 +6,7 @@ import { recordEvents } from './invitation-writes.ts';
 import { buildMessages, waveMessageContext } from './message-builder.ts';
 import { queueMessages } from './outbox-writes.ts';
 import { quotaReminderFilter } from './quota-reminders.ts';
-import { pendingStatuses } from './schedule.ts';
+import { remindableStatuses } from './schedule.ts';
 import type { ReminderReport } from './types.ts';
 import { reminderOffsets, type WaveRow } from './wave-queries.ts';
 
@@ -25,8 +25,10 @@ class CursorMoved extends Error {}
  * Sends the reminders that are due: for each e-mail wave whose first messages are queued, the
  * next reminder round once `start + offset` has come, before the deadline and while the survey is
  * open. A round walks the wave's invitations in id order, a batch at a time. Messages are rendered
- * ahead for the members who look pending; then ONE transaction moves the wave's cursor, marks the
- * reminder only on invitations whose status is still pending and whose member has not opted out
+ * ahead for the members who look remindable; then ONE transaction moves the wave's cursor, marks the
+ * reminder only on invitations whose status is still remindable (reached by a message and not
+ * finished: `sent`, `opened`, `started`, never `invited` or `send_failed`, see
+ * remindableStatuses) and whose member has not opted out
  * (a guarded update: whoever completed, screened out, hit a full quota or opted out a moment
  * before is left out, and so is whoever can only fall in a full quota cell, see
  * quota-reminders.ts), records `reminded` for exactly those, and queues exactly their messages.
@@ -98,7 +100,9 @@ async function remindRound(
   const context = await waveMessageContext(deps.surveys, wave);
   // Members who can only end quota_full are left out, decided in the transaction below.
   const quotaOpen = await quotaReminderFilter(deps, wave.survey_id);
-  const pending = pendingStatuses as ('invited' | 'sent' | 'send_failed' | 'opened' | 'started')[];
+  // Only members the first message reached (sent, opened, started): not `invited` (still queued)
+  // nor `send_failed`. Checked on the rows read and decided again in the guarded update below.
+  const remindable = [...remindableStatuses];
   let cursor = Number(wave.reminder_cursor);
   let reminded = 0;
   for (;;) {
@@ -112,7 +116,7 @@ async function remindRound(
       .execute();
     const last = rows.length > 0 ? Number(rows[rows.length - 1]!.id) : cursor;
     const done = rows.length < batchSize;
-    const candidates = rows.filter((r) => (pendingStatuses as string[]).includes(r.status));
+    const candidates = rows.filter((r) => (remindable as string[]).includes(r.status));
     const built = await buildMessages(
       deps,
       context,
@@ -130,12 +134,12 @@ async function remindRound(
           .executeTakeFirst();
         if (Number(moved.numUpdatedRows) === 0) throw new CursorMoved();
         if (byInvitation.size === 0) return 0;
-        // The decision: only rows still pending, of members still in, right now.
+        // The decision: only rows reached and still pending, of members still in, right now.
         const marked = await trx
           .updateTable('invitations')
           .set((eb) => ({ reminders_sent: eb('reminders_sent', '+', 1), last_reminded_at: now }))
           .where('id', 'in', [...byInvitation.keys()])
-          .where('status', 'in', pending)
+          .where('status', 'in', remindable)
           .where((eb) =>
             eb.exists(
               eb

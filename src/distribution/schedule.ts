@@ -71,13 +71,25 @@ export const pendingStatuses: readonly InvitationStatus[] = [
   'started',
 ];
 
+/**
+ * Pending statuses a reminder may go to: the member was reached first (the first message, or an
+ * earlier reminder, went out) and has not finished. Not `invited` (the first message is still
+ * queued, e.g. without SMTP) nor `send_failed` (nothing ever got through): reminding them would
+ * remind of a message they never had.
+ */
+export const remindableStatuses = [
+  'sent',
+  'opened',
+  'started',
+] as const satisfies readonly InvitationStatus[];
+
 /** Final outcomes: nothing overwrites them. */
 export const finalStatuses: readonly InvitationStatus[] = ['completed', 'screened_out', 'quota_full'];
 
 /**
  * Status order: a change is applied only from a lower rank, so a late `opened` never replaces
- * `completed`. `send_failed` ranks below `sent`, so a reminder that gets through after a failed
- * first message shows `sent`, while a failed reminder never hides an earlier `sent`.
+ * `completed`. `send_failed` ranks below `sent`, so a failed reminder never hides an earlier
+ * `sent` (reminders go only to invitations already reached, see {@link remindableStatuses}).
  */
 const rank: Record<InvitationStatus, number> = {
   invited: 0,

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { type Context, createContext } from '../../src/context.ts';
 import { gentlePgDatabase } from '../batch/helpers/batch-db.ts';
 import { dialects } from '../helpers/db.ts';
-import { kanto, panelCsv, panelSurvey } from './fixture.ts';
+import { kanto, panelCsv, panelSurvey, sendQueued } from './fixture.ts';
 
 /** Runs the CLI as `enquete …` and captures what it writes. */
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -270,6 +270,9 @@ describe.each(dialects())('enquete wave, outbox and reminders on %s', (dialect) 
       err: 'enquete: status is one of queued, sending, sent, failed, cancelled [OUTBOX_QUERY_INVALID]\n',
     });
 
+    // The server's loop sends them (an SMTP server that accepts all): reminders go only to members
+    // a message reached.
+    expect(await sendQueued(await server())).toBe(5);
     // The built-in job runs `node bin/enquete.mjs reminders run` in a process of its own, which
     // must reach this same database.
     const job = await run('jobs', 'run', 'reminders', '--json');
@@ -303,6 +306,8 @@ describe.each(dialects())('enquete wave, outbox and reminders on %s', (dialect) 
     );
     const kansaiId = JSON.parse(kansaiWave.out).wave.id as string;
     expect(await (await server()).distribution.queueDue()).toBe(4);
+    // Sent now: Kansai's 4 invitations and Kanto's 5 reminders queued above.
+    expect(await sendQueued(await server())).toBe(9);
     expect(await run('reminders', 'run')).toEqual({ code: 0, out: `${kansaiId}  reminded 4\n`, err: '' });
     expect(JSON.parse((await run('reminders', 'run', '--json')).out)).toEqual({ reminded: {} });
   });

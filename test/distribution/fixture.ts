@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Context } from '../../src/context.ts';
 import type { Dialect } from '../../src/db/index.ts';
+import { createDistributionService, type Mailer } from '../../src/distribution/index.ts';
 import { TestClock } from '../../src/kernel/index.ts';
 import { testContext } from '../helpers/context.ts';
 
@@ -98,4 +99,36 @@ export async function eventsOf(ctx: Context, invitationId: number): Promise<stri
     .orderBy('id')
     .execute();
   return rows.map((r) => `${r.type}/${r.channel ?? '-'}`);
+}
+
+/** An in-memory mailer that accepts every message (the SMTP port's fake); it keeps the addresses. */
+export function acceptingMailer(): Mailer & { sent: string[] } {
+  const sent: string[] = [];
+  return {
+    sent,
+    async send(message) {
+      sent.push(message.to);
+      return { status: 'sent', messageId: `<${sent.length}@test>`, response: '250 ok' };
+    },
+    async verify() {},
+    async close() {},
+  };
+}
+
+/**
+ * Sends every due message of the outbox through {@link acceptingMailer}, as the loop of a server
+ * with SMTP would: the invitations become `sent`, so reminders may follow. Resolves with how many.
+ */
+export async function sendQueued(ctx: Context): Promise<number> {
+  const distribution = createDistributionService({
+    ...ctx,
+    publicUrl: ctx.config.publicUrl,
+    mailer: acceptingMailer(),
+  });
+  let sent = 0;
+  for (;;) {
+    const report = await distribution.sendDue(500);
+    sent += report.sent;
+    if (report.sent + report.retried + report.failed + report.cancelled === 0) return sent;
+  }
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/db.ts';
-import { invitationsByMember, panelCsv, startTime, type TestCtx } from './fixture.ts';
+import { invitationsByMember, panelCsv, sendQueued, startTime, type TestCtx } from './fixture.ts';
 import { publish, quotaContext, quotaSurvey, tokensOf } from './quota-fixture.ts';
 
 const day = 86_400_000;
@@ -22,8 +22,9 @@ describe.each(dialects())('reminders and full quota cells on %s', (dialect) => {
     });
     waveId = created.wave.id;
     tokens = await tokensOf(ctx, waveId);
-    // The first messages: 9 (M04 has no e-mail address).
+    // The first messages: 9 (M04 has no e-mail address), sent: reminders go to members reached.
     expect(await ctx.distribution.queueDue()).toBe(9);
+    expect(await sendQueued(ctx)).toBe(9);
   });
   afterEach(() => ctx.close());
 

@@ -139,3 +139,72 @@ describe.each(dialects())('an e-mail wave through a real SMTP server on %s', (di
     expect(sink.messages).toHaveLength(8);
   });
 });
+
+describe.each(dialects())('reminders only to members a message reached, on %s', (dialect) => {
+  let sink: SmtpSink;
+  let ctx: TestCtx;
+  beforeEach(async () => {
+    // m06 is refused for good (550), m07 for now (451: retried later, the invitation stays invited).
+    sink = await startSmtpSink({
+      rcpt: (to) => (to.startsWith('m06@') ? 550 : to.startsWith('m07@') ? 451 : null),
+    });
+    ctx = await distributionContext(dialect, {
+      SMTP_URL: sink.url,
+      ENQUETE_MAIL_FROM: 'panel@enquete.example',
+    });
+  });
+  afterEach(async () => {
+    await ctx.distribution.stop();
+    await ctx.close();
+    await sink.close();
+  });
+
+  it('leaves out invitations still invited (first message queued) and send_failed ones', async () => {
+    const surveyId = await publishedSurvey(ctx);
+    const { wave } = await ctx.distribution.createWave({
+      surveyId,
+      segment: 'all',
+      reminders: '3d',
+      actor: 'test',
+    });
+    // 10 members: M04 has no address (send_failed at once), 9 queued; M06 refused, M07 retried.
+    expect(await ctx.distribution.tick()).toEqual({
+      queued: 9,
+      send: { sent: 7, retried: 1, failed: 1, cancelled: 0 },
+    });
+    const before = await invitationsByMember(ctx, wave.id);
+    expect(
+      [...before]
+        .filter(([, i]) => i.status !== 'sent')
+        .map(([m, i]) => `${m} ${i.status}`)
+        .sort(),
+    ).toEqual(['M04 send_failed', 'M06 send_failed', 'M07 invited']);
+
+    // Three days on, before the loop retries M07: the 7 members reached are reminded, nobody else.
+    ctx.clock.tick(3 * day + 60_000);
+    expect(await ctx.distribution.runReminders()).toEqual({ reminded: { [wave.id]: 7 } });
+    const after = await invitationsByMember(ctx, wave.id);
+    expect(Object.fromEntries([...after].map(([m, i]) => [m, Number(i.reminders_sent)]).sort())).toEqual({
+      M01: 1,
+      M02: 1,
+      M03: 1,
+      M04: 0,
+      M05: 1,
+      M06: 0,
+      M07: 0,
+      M08: 1,
+      M09: 1,
+      M10: 1,
+    });
+    const { messages } = await ctx.distribution.outbox({ waveId: wave.id, limit: 500 });
+    expect(
+      messages
+        .filter((m) => m.kind === 'reminder')
+        .map((m) => m.to)
+        .sort(),
+    ).toEqual(['m01', 'm02', 'm03', 'm05', 'm08', 'm09', 'm10'].map((m) => `${m}@example.org`));
+    for (const member of ['M04', 'M06', 'M07']) {
+      expect(await eventsOf(ctx, after.get(member)!.id)).not.toContain('reminded/email');
+    }
+  });
+});
