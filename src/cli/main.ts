@@ -19,7 +19,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('enquete')
     .description('enquete survey research platform')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str) });
+    // Commander's own complaints (unknown option, missing argument) in the same one-line form as ours.
+    .configureOutput({ outputError: (str, write) => write(`enquete: ${str.replace(/^error: /, '')}`) });
   registerCommands(program);
   try {
     await program.parseAsync(argv);
@@ -36,7 +37,29 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`enquete: ${error.message} [${error.code}]\n`);
       return exitCodeOf[error.kind] ?? 1;
     }
+    const file = fileProblem(error);
+    if (file) {
+      process.stderr.write(`enquete: ${file.message} [${file.code}]\n`);
+      return file.exit;
+    }
     process.stderr.write(`enquete: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
+}
+
+const fileCodes: Record<string, { code: string; reason: string; exit: number }> = {
+  ENOENT: { code: 'FILE_NOT_FOUND', reason: 'no such file or folder', exit: 3 },
+  ENOTDIR: { code: 'FILE_NOT_FOUND', reason: 'a part of the path is not a folder', exit: 3 },
+  EACCES: { code: 'FILE_ACCESS_DENIED', reason: 'permission denied', exit: 5 },
+  EPERM: { code: 'FILE_ACCESS_DENIED', reason: 'not permitted', exit: 5 },
+  EISDIR: { code: 'FILE_IS_FOLDER', reason: 'is a folder', exit: 2 },
+  ENOSPC: { code: 'FILE_DISK_FULL', reason: 'no space left on the disk', exit: 1 },
+};
+
+/** A file system error of Node (`ENOENT … open '/x'`) in words, with a stable code. */
+function fileProblem(error: unknown): { message: string; code: string; exit: number } | null {
+  const e = error as NodeJS.ErrnoException | undefined;
+  const known = e?.code ? fileCodes[e.code] : undefined;
+  if (!known || typeof e?.path !== 'string') return null;
+  return { message: `${e.path}: ${known.reason}`, code: known.code, exit: known.exit };
 }

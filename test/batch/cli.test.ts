@@ -126,7 +126,21 @@ describe.each(dialects())('enquete jobs on %s', (dialect) => {
     const badDate = await cli('jobs', 'run', 'ibis-update_answer', '--date', '2026-01-01');
     expect(badDate.code).toBe(2);
     expect(badDate.err).toContain('[BATCH_DATE_INVALID]');
-    expect((await cli('jobs', 'pause')).code).toBe(2);
+    expect(await cli('jobs', 'pause')).toMatchObject({
+      code: 2,
+      err: 'enquete: give a job name or --all [CLI_ARGUMENT_INVALID]\n',
+    });
+    expect(await cli('jobs', 'resume', 'x', '--all')).toMatchObject({ code: 2 });
+    expect(await cli('jobs', 'run')).toMatchObject({
+      code: 2,
+      err: "enquete: missing required argument 'name'\n",
+    });
     expect((await cli('jobs', 'logs', 'run_nope')).code).toBe(3);
+    // A file the command cannot write is named, in words, with a code.
+    const out = join(dir, 'no-such-folder', 'x.csv');
+    expect(await cli('export', '--survey', 'sv_none', '--format', 'csv', '--out', out)).toMatchObject({
+      code: 3,
+      err: `enquete: ${out}.partial: no such file or folder [FILE_NOT_FOUND]\n`,
+    });
   });
 });

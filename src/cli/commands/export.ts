@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -36,8 +37,11 @@ export function exportCommand(program: Command): void {
           }
           // Written aside and renamed, so FILE is either the whole export or untouched.
           const partial = `${opts.out}.partial`;
+          const file = createWriteStream(partial);
+          // A file that cannot be made is refused here, by name, before any row is read.
+          await once(file, 'open');
           const { rows } = await responses
-            .exportCsv(input, createWriteStream(partial))
+            .exportCsv(input, file)
             .catch(async (error: unknown) => {
               await rm(partial, { force: true });
               throw error;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type BatchService, batchError, openBatchService, type RunView } from '../../batch/index.ts';
 import type { Context } from '../../context.ts';
+import { EnqueteError } from '../../kernel/index.ts';
 import { output, withContext } from '../context.ts';
 
 /** Runs `fn` with the batch service of this process, stopped (runs finished) before the database closes. */
@@ -117,8 +118,9 @@ export function jobsCommands(program: Command): void {
     .description('pause one job, or every job with --all')
     .option('--all', 'pause every job')
     .option('--reason <text>', 'shown in the console and the job list')
-    .action(async (name: string | undefined, opts: { all?: boolean; reason?: string }, cmd: Command) => {
-      if (!name === !opts.all) cmd.error('give a job name or --all');
+    .action(async (name: string | undefined, opts: { all?: boolean; reason?: string }) => {
+      if (!name === !opts.all)
+        throw new EnqueteError('CLI_ARGUMENT_INVALID', 'invalid', 'give a job name or --all');
       await withBatch(async (batch) => {
         await batch.pause(opts.all ? { all: true } : { job: name! }, opts.reason);
         process.stdout.write(`paused ${opts.all ? 'every job' : name}\n`);
@@ -129,8 +131,9 @@ export function jobsCommands(program: Command): void {
     .command('resume [name]')
     .description('resume one job, or every job with --all; missed runs follow the catch-up policy')
     .option('--all', 'resume every job')
-    .action(async (name: string | undefined, opts: { all?: boolean }, cmd: Command) => {
-      if (!name === !opts.all) cmd.error('give a job name or --all');
+    .action(async (name: string | undefined, opts: { all?: boolean }) => {
+      if (!name === !opts.all)
+        throw new EnqueteError('CLI_ARGUMENT_INVALID', 'invalid', 'give a job name or --all');
       await withBatch(async (batch) => {
         await batch.resume(opts.all ? { all: true } : { job: name! });
         process.stdout.write(`resumed ${opts.all ? 'every job' : name}\n`);
