@@ -40,12 +40,10 @@ export function exportCommand(program: Command): void {
           const file = createWriteStream(partial);
           // A file that cannot be made is refused here, by name, before any row is read.
           await once(file, 'open');
-          const { rows } = await responses
-            .exportCsv(input, file)
-            .catch(async (error: unknown) => {
-              await rm(partial, { force: true });
-              throw error;
-            });
+          const { rows } = await responses.exportCsv(input, file).catch(async (error: unknown) => {
+            await rm(partial, { force: true });
+            throw error;
+          });
           await rename(partial, opts.out);
           output(
             opts.json,
