@@ -177,6 +177,9 @@ describe.each(dialects())('invitation tokens answering on %s', (dialect) => {
     });
 
     await ctx.responses.savePartial(opened.token, { data: { age: 40 }, page: 0 });
+    // Closing the survey stops new starts, not a response already started (docs/surveys.md).
+    await ctx.surveys.updateSettings(surveyId, { closed: true, actor: 'test' });
+    await ctx.responses.savePartial(opened.token, { data: { age: 40, shift: 2 }, page: 1 });
     expect((await ctx.responses.complete(opened.token, { data: completeAnswers })).status).toBe('completed');
     expect(await eventsOf(ctx, opened.id)).toEqual([
       'invited/email',
