@@ -83,6 +83,19 @@ describe('local runner', () => {
     expect(free.lines.filter(([s]) => s === 'stdout')).toEqual([['stdout', 'unlimited']]);
   });
 
+  it('says in the log that a job image is not used by the local runner', async () => {
+    const c = collector();
+    const outcome = await new LocalRunner().run(
+      { ...spec(['true']), image: 'ibis-container:latest' },
+      c.io(),
+    );
+    expect(outcome.exitCode).toBe(0);
+    expect(c.lines[0]).toEqual([
+      'note',
+      'image ibis-container:latest is not used by the local runner; set runner: container to run in it',
+    ]);
+  });
+
   it('reports the exit code', async () => {
     const outcome = await new LocalRunner().run(spec(['/bin/sh', '-c', 'exit 3']), collector().io());
     expect(outcome).toEqual({ exitCode: 3, error: null, retryable: true });
