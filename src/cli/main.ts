@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isEnqueteError } from '../kernel/index.ts';
+import { auditCommand } from './audit.ts';
 import { registerCommands } from './commands/index.ts';
 
 const exitCodeOf: Record<string, number> = {
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     // Commander's own complaints (unknown option, missing argument) in the same one-line form as ours.
     .configureOutput({ outputError: (str, write) => write(`enquete: ${str.replace(/^error: /, '')}`) });
   registerCommands(program);
+  program.hook('postAction', (_program, command) => auditCommand(command));
   try {
     await program.parseAsync(argv);
     return 0;

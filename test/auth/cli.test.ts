@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -124,6 +124,25 @@ describe('enquete user and apikey commands', () => {
     const missingRole = await run('user', 'add', 'd@x.org');
     expect(missingRole.code).toBe(2);
     expect(missingRole.err).toContain("required option '--role <role>' not specified");
+  });
+
+  it('records the commands that change something in the audit log, by the OS user', async () => {
+    const file = join(dir, 'survey.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ title: 'Audited', pages: [{ elements: [{ type: 'text', name: 'q' }] }] }),
+    );
+    const imported = await run('survey', 'import', file, '--json');
+    expect(imported.code).toBe(0);
+    const id = (JSON.parse(imported.out) as { survey: { id: string } }).survey.id;
+    expect((await run('survey', 'publish', id)).code).toBe(0);
+    expect((await run('survey', 'list')).code).toBe(0);
+    expect((await run('survey', 'publish', 'sv_nope')).code).toBe(3);
+    const entries = await withAuth((auth) => auth.listAudit(50));
+    expect(entries.map((e) => [e.actor, e.action, e.target])).toEqual([
+      [`cli:${userInfo().username}`, 'cli survey publish', id],
+      [`cli:${userInfo().username}`, 'cli survey import', file],
+    ]);
   });
 
   it('lists users', async () => {
