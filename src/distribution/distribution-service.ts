@@ -154,7 +154,7 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
       ),
     listWaves: (filter) => listWaves(k, filter),
     getWave: async (id) => toWave(await waveRow(k, id)),
-    progress: (id) => waveProgress(k, id),
+    progress: (id) => waveProgress(k, db.dialect, id),
     externalEntry: (token, channel) => enterExternal({ db, clock, surveys }, token, channel),
     recordReturn: (token, outcome, sig) => recordReturn({ db, clock, surveys }, token, outcome, sig),
     returnLinks: async (waveId) => returnLinksOf(publicUrl, await waveRow(k, waveId)),

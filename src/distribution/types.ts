@@ -81,6 +81,12 @@ export interface WaveProgress {
   byChannel: { channel: string; opened: number; started: number; completed: number }[];
   /** Members of this wave who opted out since. */
   optedOut: number;
+  /**
+   * Why messages could not be sent: the `send_failed` events of this wave (first messages and
+   * reminders, so one member may count twice) by the reason recorded in their detail (e.g. `the
+   * member has no e-mail address`, or the SMTP server's answer), most frequent first.
+   */
+  failures: { reason: string; count: number }[];
   /** Per UTC day: how many invitations reached each milestone that day. */
   overTime: {
     date: string;

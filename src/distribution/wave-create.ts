@@ -29,6 +29,12 @@ export interface WaveCreated {
   /** Members of the segment skipped because an earlier wave already invited them to the survey. */
   alreadyInvited: number;
   /**
+   * Of the invitations written by this wave, those whose member has no e-mail address. An e-mail
+   * wave cannot reach them: each ends `send_failed` when the first messages are queued. (Counted
+   * for portal waves too, where it changes nothing.)
+   */
+  withoutEmail: number;
+  /**
    * External waves only: the engine's signing key and return URL templates. The creation answer
    * is the one place they are handed out (besides DistributionService.returnLinks, for admins).
    */
@@ -149,6 +155,19 @@ export async function createWave(deps: WaveCreateDeps, input: WaveInput): Promis
     wave: toWave(row),
     invited,
     alreadyInvited: seen - invited,
+    withoutEmail: await countWithoutEmail(db, id),
     returnLinks: externalUrl === null ? null : returnLinksOf(deps.publicUrl, row),
   };
+}
+
+/** Invitations of a wave whose member has no e-mail address (null or empty). */
+async function countWithoutEmail(db: Db, waveId: string): Promise<number> {
+  const row = await db.kysely
+    .selectFrom('invitations')
+    .innerJoin('members', 'members.id', 'invitations.member_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('invitations.wave_id', '=', waveId)
+    .where((eb) => eb.or([eb('members.email', 'is', null), eb('members.email', '=', '')]))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { Database, WavesTable } from '../db/index.ts';
+import type { Database, Dialect, WavesTable } from '../db/index.ts';
 import { distributionErrors } from './errors.ts';
 import { formatOffset } from './schedule.ts';
 import type { InvitationStatus, StatusCounts, Wave, WaveProgress } from './types.ts';
@@ -70,7 +70,11 @@ export function emptyStatusCounts(): StatusCounts {
 }
 
 /** A wave's progress: invitations by status, entry channel, opt-outs and milestones per day. */
-export async function waveProgress(db: Kysely<Database>, id: string): Promise<WaveProgress> {
+export async function waveProgress(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  id: string,
+): Promise<WaveProgress> {
   const wave = toWave(await waveRow(db, id));
   const byStatus = emptyStatusCounts();
   const statusRows = await db
@@ -104,6 +108,20 @@ export async function waveProgress(db: Kysely<Database>, id: string): Promise<Wa
     .where('invitations.wave_id', '=', id)
     .where('members.opted_out_at', 'is not', null)
     .executeTakeFirstOrThrow();
+
+  // The reason is the detail's `error` (sender.ts, outbox-writes.ts), text JSON on both dialects.
+  const reason =
+    dialect === 'sqlite'
+      ? sql<string | null>`json_extract(e.detail, '$.error')`
+      : sql<string | null>`(e.detail::jsonb ->> 'error')`;
+  const failureRows = await sql<{ reason: string | null; n: number | string }>`
+    select ${reason} as reason, count(*) as n
+    from distribution_events e join invitations i on i.id = e.invitation_id
+    where i.wave_id = ${id} and e.type = 'send_failed'
+    group by ${reason}`.execute(db);
+  const failures = failureRows.rows
+    .map((r) => ({ reason: r.reason ?? 'unknown', count: Number(r.n) }))
+    .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
 
   // Milestones per UTC day from the events (ISO text: the first 10 characters are the date).
   const dayRows = await sql<{ day: string; type: string; n: number | string }>`
@@ -152,6 +170,7 @@ export async function waveProgress(db: Kysely<Database>, id: string): Promise<Wa
       completed: Number(r.completed),
     })),
     optedOut: Number(optedOut.n),
+    failures,
     overTime: [...days.values()],
   };
 }

@@ -108,7 +108,7 @@ describe.each(dialects())('enquete wave, outbox and reminders on %s', (dialect) 
     );
     expect(created.code).toBe(0);
     expect(created.err).toBe('');
-    const match = /^(wv_\w+)\ninvited 5, already invited 0\n$/.exec(created.out);
+    const match = /^(wv_\w+)\ninvited 5, already invited 0, without e-mail address 0\n$/.exec(created.out);
     expect(match).not.toBeNull();
     const first = match![1]!;
 
@@ -128,6 +128,8 @@ describe.each(dialects())('enquete wave, outbox and reminders on %s', (dialect) 
     expect(second).toMatchObject({
       invited: 5,
       alreadyInvited: 5,
+      // The five not invited before are Kansai's: M04 has no e-mail address.
+      withoutEmail: 1,
       wave: { channel: 'portal', createdBy: 'cli' },
     });
 
@@ -305,7 +307,14 @@ describe.each(dialects())('enquete wave, outbox and reminders on %s', (dialect) 
       '--json',
     );
     const kansaiId = JSON.parse(kansaiWave.out).wave.id as string;
+    expect(kansaiWave.out).not.toContain('without e-mail address'); // --json: the field instead
+    expect(JSON.parse(kansaiWave.out).withoutEmail).toBe(1);
     expect(await (await server()).distribution.queueDue()).toBe(4);
+    // M04's invitation failed at once, and `wave show` says why.
+    expect((await run('wave', 'show', kansaiId)).out).toContain('  send_failed  1\n  opened       0\n');
+    expect((await run('wave', 'show', kansaiId)).out).toMatch(
+      /\nsend failures:\n {7}1 {2}the member has no e-mail address\n$/,
+    );
     // Sent now: Kansai's 4 invitations and Kanto's 5 reminders queued above.
     expect(await sendQueued(await server())).toBe(9);
     expect(await run('reminders', 'run')).toEqual({ code: 0, out: `${kansaiId}  reminded 4\n`, err: '' });

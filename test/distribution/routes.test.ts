@@ -75,7 +75,7 @@ describe.each(dialects())('distribution routes on %s', (dialect) => {
     });
     expect(res.statusCode).toBe(201);
     const created = res.json();
-    expect(created).toMatchObject({ invited: 5, alreadyInvited: 0 });
+    expect(created).toMatchObject({ invited: 5, alreadyInvited: 0, withoutEmail: 0 });
     expect(created.wave).toMatchObject({
       surveyId: acme,
       name: 'Kanto first',
@@ -103,6 +103,7 @@ describe.each(dialects())('distribution routes on %s', (dialect) => {
     expect(rest.json()).toMatchObject({
       invited: 5,
       alreadyInvited: 5,
+      withoutEmail: 1, // Kansai's M04
       wave: { channel: 'portal', startAt: '2026-04-02T00:00:00.000Z', deadline: null, reminders: [] },
     });
   });

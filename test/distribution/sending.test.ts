@@ -161,12 +161,13 @@ describe.each(dialects())('reminders only to members a message reached, on %s', 
 
   it('leaves out invitations still invited (first message queued) and send_failed ones', async () => {
     const surveyId = await publishedSurvey(ctx);
-    const { wave } = await ctx.distribution.createWave({
+    const { wave, withoutEmail } = await ctx.distribution.createWave({
       surveyId,
       segment: 'all',
       reminders: '3d',
       actor: 'test',
     });
+    expect(withoutEmail).toBe(1); // M04
     // 10 members: M04 has no address (send_failed at once), 9 queued; M06 refused, M07 retried.
     expect(await ctx.distribution.tick()).toEqual({
       queued: 9,
@@ -179,6 +180,15 @@ describe.each(dialects())('reminders only to members a message reached, on %s', 
         .map(([m, i]) => `${m} ${i.status}`)
         .sort(),
     ).toEqual(['M04 send_failed', 'M06 send_failed', 'M07 invited']);
+
+    // The creation answer said M04 could not be reached; progress says why each failure happened.
+    const failures = (await ctx.distribution.progress(wave.id)).failures;
+    expect(failures).toHaveLength(2);
+    expect(failures).toContainEqual({ reason: 'the member has no e-mail address', count: 1 });
+    expect(failures.find((f) => f.reason !== 'the member has no e-mail address')).toEqual({
+      reason: expect.stringContaining('550'),
+      count: 1,
+    });
 
     // Three days on, before the loop retries M07: the 7 members reached are reminded, nobody else.
     ctx.clock.tick(3 * day + 60_000);

@@ -50,6 +50,7 @@ describe.each(dialects())('waves on %s', (dialect) => {
     });
     expect(created.invited).toBe(5);
     expect(created.alreadyInvited).toBe(0);
+    expect(created.withoutEmail).toBe(0); // Kanto: everyone has an address
     expect(created.wave).toMatchObject({
       surveyId,
       segment: "region = 'Kanto'",
@@ -87,6 +88,9 @@ describe.each(dialects())('waves on %s', (dialect) => {
     // all = 10 members, minus M10 (opted out) = 9, of which 5 already invited by the first wave.
     expect(second.invited).toBe(4);
     expect(second.alreadyInvited).toBe(5);
+    // Of the 4 (M04, M06, M07, M09), M04 has no e-mail address.
+    expect(second.withoutEmail).toBe(1);
+    expect(first.withoutEmail).toBe(0);
     expect([...(await invitationsByMember(ctx, second.wave.id)).keys()].sort()).toEqual([
       'M04',
       'M06',
@@ -205,6 +209,7 @@ describe.each(dialects())('waves on %s', (dialect) => {
       quota_full: 0,
     });
     expect(progress.byChannel).toEqual([]);
+    expect(progress.failures).toEqual([]);
     expect(progress.overTime).toEqual([]);
   });
 });

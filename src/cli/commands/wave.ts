@@ -34,6 +34,8 @@ function describeProgress(p: WaveProgress): string {
   for (const c of p.byChannel) {
     lines.push(`via ${c.channel}: opened ${c.opened}, started ${c.started}, completed ${c.completed}`);
   }
+  if (p.failures.length > 0) lines.push('send failures:');
+  for (const f of p.failures) lines.push(`  ${String(f.count).padStart(6)}  ${f.reason}`);
   return lines.join('\n');
 }
 
@@ -113,7 +115,7 @@ export function waveCommands(program: Command): void {
           opts.json,
           created,
           () =>
-            `${created.wave.id}\ninvited ${created.invited}, already invited ${created.alreadyInvited}${returnLines}`,
+            `${created.wave.id}\ninvited ${created.invited}, already invited ${created.alreadyInvited}, without e-mail address ${created.withoutEmail}${returnLines}`,
         );
       });
     });

@@ -86,6 +86,8 @@ export interface WaveCreated {
   wave: Wave;
   invited: number;
   alreadyInvited: number;
+  /** Of those invited, members without an e-mail address (an e-mail wave cannot reach them). */
+  withoutEmail: number;
   returnLinks?: ReturnLinks | null;
 }
 

@@ -59,6 +59,9 @@ export function WavesPage({ canEdit }: { canEdit: boolean }) {
           {created.alreadyInvited > 0
             ? `, ${created.alreadyInvited.toLocaleString()} skipped (an earlier wave invited them to this survey)`
             : ''}
+          {created.wave.channel === 'email' && created.withoutEmail > 0
+            ? `, ${created.withoutEmail.toLocaleString()} without an e-mail address (they cannot be sent the invitation)`
+            : ''}
           .
         </p>
       ) : null}
