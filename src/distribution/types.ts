@@ -77,7 +77,12 @@ export interface WaveProgress {
   wave: Wave;
   /** Invitations by current status. */
   byStatus: StatusCounts;
-  /** Invitations opened, by the `?ch=` of the first visit, with their current status. */
+  /**
+   * Invitations opened, by the `?ch=` of their first visit, counted by CURRENT status (a funnel):
+   * `opened` every invitation opened through that channel, whatever came after; `started` those
+   * now started or finished (completed, screened out, quota full: they all got past opening);
+   * `completed` those now completed. Not events: compare with `overTime`.
+   */
   byChannel: { channel: string; opened: number; started: number; completed: number }[];
   /** Members of this wave who opted out since. */
   optedOut: number;
@@ -87,7 +92,13 @@ export interface WaveProgress {
    * member has no e-mail address`, or the SMTP server's answer), most frequent first.
    */
   failures: { reason: string; count: number }[];
-  /** Per UTC day: how many invitations reached each milestone that day. */
+  /**
+   * Per UTC day, the EVENTS recorded that day: `sent` counts messages that went out (first ones
+   * and reminders), `reminded` reminders decided, `opened` first visits, `started` first partial
+   * saves, `completed`/`screenedOut`/`quotaFull` outcomes. A member who answers in one sitting
+   * (or on an external engine) has no partial save, so no `started` event: the sum of `started`
+   * here may be below `byChannel`'s `started`, which counts everyone now past opening.
+   */
   overTime: {
     date: string;
     sent: number;

@@ -4,6 +4,7 @@ import { createDistributionService } from '../../src/distribution/index.ts';
 import { dialects } from '../helpers/db.ts';
 import { bfiPath, readBfi } from '../panel/data.ts';
 import {
+  completeAnswers,
   distributionContext,
   eventsOf,
   invitationsByMember,
@@ -181,6 +182,43 @@ describe.each(dialects())('waves on %s', (dialect) => {
       actor: 'test',
     });
     expect(created.invited).toBe(5);
+  });
+
+  it('progress: byChannel counts current statuses, overTime counts the events of each day', async () => {
+    const surveyId = await publishedSurvey(ctx);
+    const { wave } = await ctx.distribution.createWave({
+      surveyId,
+      segment: "region = 'Kanto'",
+      channel: 'portal',
+      actor: 'test',
+    });
+    const inv = await invitationsByMember(ctx, wave.id);
+    const token = (m: string) => inv.get(m)!.token;
+    // Day 1 (2026-04-01): M01 opens by e-mail and saves a partial; M02 opens by e-mail and completes
+    // in one sitting (no partial save: no `started` event); M03 opens from the portal only.
+    await ctx.responses.load(token('M01'), { channel: 'email' });
+    await ctx.responses.savePartial(token('M01'), { data: { age: 40 }, page: 0 });
+    await ctx.responses.load(token('M02'), { channel: 'email' });
+    await ctx.responses.complete(token('M02'), { data: completeAnswers });
+    await ctx.responses.load(token('M03'), { channel: 'portal' });
+    // Day 2: M01 completes.
+    ctx.clock.tick(86_400_000);
+    await ctx.responses.complete(token('M01'), { data: completeAnswers });
+
+    const progress = await ctx.distribution.progress(wave.id);
+    // By hand. Current statuses: M01, M02 completed; M03 opened; M05, M08 invited.
+    expect(progress.byStatus).toMatchObject({ invited: 2, opened: 1, started: 0, completed: 2 });
+    // byChannel: e-mail entries M01, M02 are both past started (completed counts as started).
+    expect(progress.byChannel).toEqual([
+      { channel: 'email', opened: 2, started: 2, completed: 2 },
+      { channel: 'portal', opened: 1, started: 0, completed: 0 },
+    ]);
+    // overTime: events. Only M01 saved a partial, so one `started` although two got past it.
+    const zero = { sent: 0, opened: 0, started: 0, completed: 0, screenedOut: 0, quotaFull: 0, reminded: 0 };
+    expect(progress.overTime).toEqual([
+      { ...zero, date: '2026-04-01', opened: 3, started: 1, completed: 1 },
+      { ...zero, date: '2026-04-02', completed: 1 },
+    ]);
   });
 
   it('shows a wave and lists waves newest first', async () => {
