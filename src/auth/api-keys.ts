@@ -66,25 +66,110 @@ export async function createApiKey(
   return { apiKey: toInfo(row), key };
 }
 
-/** The principal of a key, or null when the key is unknown or revoked. */
-export async function resolveApiKey(deps: AuthDeps, key: string): Promise<Principal | null> {
+/**
+ * Resolved keys remembered by the process, by hash, so that a portal asking many times a second
+ * costs a hash and a map lookup instead of a query. An entry is trusted for the TTL: a revocation
+ * made in this process forgets the key at once; one made by another process (the CLI, another web
+ * replica) takes effect within the TTL. Unknown and revoked keys are not remembered.
+ */
+export interface ApiKeyCache {
+  get(hash: string, nowMs: number): ApiKeyCacheEntry | undefined;
+  /** Remembers a key read from the database at `nowMs` (unless it was forgotten since). */
+  set(hash: string, entry: { principal: Principal; lastUsedMs: number | null }, nowMs: number): void;
+  /** Forgets the key with this id (on revocation), also for a resolution still under way. */
+  forget(id: string, nowMs: number): void;
+}
+
+export interface ApiKeyCacheEntry {
+  principal: Principal;
+  /** `last_used_at` as this process last wrote or read it. */
+  lastUsedMs: number | null;
+}
+
+/** How long a resolved key is trusted without the database. */
+export const apiKeyCacheTtlMs = 5_000;
+
+/** A bounded cache of resolved keys (the oldest entries go first past `capacity`). */
+export function apiKeyCache(props: { ttlMs?: number; capacity?: number } = {}): ApiKeyCache {
+  const ttlMs = props.ttlMs ?? apiKeyCacheTtlMs;
+  const capacity = props.capacity ?? 10_000;
+  const entries = new Map<string, ApiKeyCacheEntry & { untilMs: number }>();
+  // Ids revoked here, until a resolution that read the row before the revocation can no longer
+  // be trusted anyway: such a resolution must not put the key back.
+  const forgotten = new Map<string, number>();
+  return {
+    get(hash, nowMs) {
+      const entry = entries.get(hash);
+      if (entry && nowMs < entry.untilMs) return entry;
+      if (entry) entries.delete(hash);
+      return undefined;
+    },
+    set(hash, entry, nowMs) {
+      const until = forgotten.get(entry.principal.id);
+      if (until !== undefined) {
+        if (nowMs < until) return;
+        forgotten.delete(entry.principal.id);
+      }
+      entries.delete(hash);
+      if (entries.size >= capacity) entries.delete(entries.keys().next().value!);
+      entries.set(hash, { ...entry, untilMs: nowMs + ttlMs });
+    },
+    forget(id, nowMs) {
+      for (const [hash, entry] of entries) if (entry.principal.id === id) entries.delete(hash);
+      forgotten.set(id, nowMs + ttlMs);
+    },
+  };
+}
+
+/**
+ * The principal of a key, or null when the key is unknown or revoked. With a cache, a key resolved
+ * within its TTL is answered from memory; `last_used_at` is still written once a minute per key.
+ */
+export async function resolveApiKey(
+  deps: AuthDeps,
+  key: string,
+  cache?: ApiKeyCache,
+): Promise<Principal | null> {
   if (!key.startsWith(apiKeyMark) || key.length > maxSecretLength) return null;
   const { db, clock } = deps;
-  const row = await db.kysely
-    .selectFrom('api_keys')
-    .selectAll()
-    .where('key_hash', '=', sha256(key))
-    .executeTakeFirst();
-  if (!row || row.revoked_at !== null) return null;
+  const hash = sha256(key);
   const now = clock.now();
-  if (row.last_used_at === null || now.getTime() - Date.parse(row.last_used_at) >= lastUsedResolutionMs) {
+  const nowMs = now.getTime();
+  const touch = async (id: string) => {
     await db.kysely
       .updateTable('api_keys')
       .set({ last_used_at: now.toISOString() })
-      .where('id', '=', row.id)
+      .where('id', '=', id)
       .execute();
+  };
+  const cached = cache?.get(hash, nowMs);
+  if (cached) {
+    if (cached.lastUsedMs === null || nowMs - cached.lastUsedMs >= lastUsedResolutionMs) {
+      await touch(cached.principal.id);
+      cached.lastUsedMs = nowMs;
+    }
+    return cached.principal;
   }
-  return { kind: 'apikey', id: row.id, label: row.name, role: row.role, client: row.client };
+  const row = await db.kysely
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('key_hash', '=', hash)
+    .executeTakeFirst();
+  if (!row || row.revoked_at !== null) return null;
+  let lastUsedMs = row.last_used_at === null ? null : Date.parse(row.last_used_at);
+  if (lastUsedMs === null || nowMs - lastUsedMs >= lastUsedResolutionMs) {
+    await touch(row.id);
+    lastUsedMs = nowMs;
+  }
+  const principal: Principal = {
+    kind: 'apikey',
+    id: row.id,
+    label: row.name,
+    role: row.role,
+    client: row.client,
+  };
+  cache?.set(hash, { principal, lastUsedMs }, nowMs);
+  return principal;
 }
 
 /** Every key, revoked ones included, newest first. */
@@ -103,6 +188,7 @@ export async function revokeApiKey(
   deps: AuthDeps,
   id: string,
   by: { actor: string; ip?: string | null },
+  cache?: ApiKeyCache,
 ): Promise<ApiKeyInfo> {
   const { db, clock } = deps;
   const row = await db.kysely.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
@@ -115,6 +201,7 @@ export async function revokeApiKey(
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
     .execute();
+  cache?.forget(id, clock.now().getTime());
   await writeAudit(db, clock, {
     actor: by.actor,
     action: 'apikey.revoked',

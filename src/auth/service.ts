@@ -1,4 +1,11 @@
-import { createApiKey, listApiKeys, type NewApiKey, resolveApiKey, revokeApiKey } from './api-keys.ts';
+import {
+  apiKeyCache,
+  createApiKey,
+  listApiKeys,
+  type NewApiKey,
+  resolveApiKey,
+  revokeApiKey,
+} from './api-keys.ts';
 import { type AuditInput, readAudit, writeAudit } from './audit.ts';
 import type { AuthDeps } from './deps.ts';
 import { type LoginResult, login, logout, resolveSession } from './sessions.ts';
@@ -33,6 +40,10 @@ export interface AuthService {
   resolveSession(token: string): Promise<Principal | null>;
   logout(token: string, ip?: string | null): Promise<void>;
   createApiKey(input: NewApiKey): Promise<{ apiKey: ApiKeyInfo; key: string }>;
+  /**
+   * The principal of an `enq_` key, or null. Resolved keys are trusted for 5 s (revocations made
+   * elsewhere take effect within that; made here, at once).
+   */
   resolveApiKey(key: string): Promise<Principal | null>;
   listApiKeys(): Promise<ApiKeyInfo[]>;
   revokeApiKey(id: string, by: By): Promise<ApiKeyInfo>;
@@ -49,6 +60,8 @@ export interface AuthService {
  * const principal = await auth.resolveSession(token); // { kind: 'user', role: 'admin', … }
  */
 export function createAuthService(deps: AuthDeps): AuthService {
+  // Resolved API keys, trusted for a few seconds: see ApiKeyCache.
+  const keys = apiKeyCache();
   return {
     createUser: (input, by) => createUser(deps, input, by),
     updateUser: (id, patch, by) => updateUser(deps, id, patch, by),
@@ -60,9 +73,9 @@ export function createAuthService(deps: AuthDeps): AuthService {
     resolveSession: (token) => resolveSession(deps, token),
     logout: (token, ip) => logout(deps, token, ip ?? null),
     createApiKey: (input) => createApiKey(deps, input),
-    resolveApiKey: (key) => resolveApiKey(deps, key),
+    resolveApiKey: (key) => resolveApiKey(deps, key, keys),
     listApiKeys: () => listApiKeys(deps),
-    revokeApiKey: (id, by) => revokeApiKey(deps, id, by),
+    revokeApiKey: (id, by) => revokeApiKey(deps, id, by, keys),
     audit: (entry) => writeAudit(deps.db, deps.clock, entry),
     listAudit: (limit) => readAudit(deps.db, limit),
   };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiKeyCache } from '../../src/auth/api-keys.ts';
 import { type AuthService, createAuthService } from '../../src/auth/index.ts';
 import type { Db } from '../../src/db/index.ts';
 import { sequentialIds, TestClock } from '../../src/kernel/index.ts';
@@ -79,6 +80,59 @@ describe.each(dialects())('auth API keys on %s', (dialect) => {
       ['user:us_a', 'apikey.revoked', `apikey:${apiKey.id}`, '10.0.0.1'],
       ['user:us_a', 'apikey.created', `apikey:${apiKey.id}`, null],
     ]);
+  });
+
+  it('trusts a resolved key for 5 s: a revocation by another process (here the database) takes effect after it', async () => {
+    const { apiKey, key } = await auth.createApiKey({ name: 'portal', role: 'portal', actor: 'cli' });
+    const principal = { kind: 'apikey', id: apiKey.id, label: 'portal', role: 'portal', client: null };
+    expect(await auth.resolveApiKey(key)).toEqual(principal);
+    await db.kysely
+      .updateTable('api_keys')
+      .set({ revoked_at: '2026-03-01T09:00:01.000Z' })
+      .where('id', '=', apiKey.id)
+      .execute();
+    clock.tick(4_999);
+    expect(await auth.resolveApiKey(key)).toEqual(principal);
+    clock.tick(1);
+    expect(await auth.resolveApiKey(key)).toBeNull();
+    // Another service on the same database (another process) never saw the key: refused at once.
+    const other = createAuthService({ db, clock, ids: sequentialIds(100) });
+    expect(await other.resolveApiKey(key)).toBeNull();
+  });
+
+  it('refuses a key revoked through this service at once, even while it was cached', async () => {
+    const { apiKey, key } = await auth.createApiKey({ name: 'portal', role: 'portal', actor: 'cli' });
+    expect(await auth.resolveApiKey(key)).not.toBeNull();
+    expect(await auth.resolveApiKey(key)).not.toBeNull();
+    // The entry expired: a resolution reads the row, and a revocation starts meanwhile.
+    clock.tick(5_000);
+    const racing = auth.resolveApiKey(key);
+    await auth.revokeApiKey(apiKey.id, { actor: 'cli' });
+    await racing;
+    expect(await auth.resolveApiKey(key)).toBeNull();
+    clock.tick(1_000);
+    expect(await auth.resolveApiKey(key)).toBeNull();
+  });
+
+  it('does not let a resolution that read the row before a revocation put the key back', () => {
+    const cache = apiKeyCache({ ttlMs: 5_000 });
+    const principal = {
+      kind: 'apikey' as const,
+      id: 'ak_1',
+      label: 'p',
+      role: 'portal' as const,
+      client: null,
+    };
+    cache.set('h1', { principal, lastUsedMs: null }, 1_000);
+    expect(cache.get('h1', 5_999)?.principal).toEqual(principal);
+    expect(cache.get('h1', 6_000)).toBeUndefined();
+    cache.set('h1', { principal, lastUsedMs: null }, 6_000);
+    cache.forget('ak_1', 7_000);
+    expect(cache.get('h1', 7_000)).toBeUndefined();
+    cache.set('h1', { principal, lastUsedMs: null }, 7_500); // read before the revocation, set after
+    expect(cache.get('h1', 7_500)).toBeUndefined();
+    cache.set('h1', { principal, lastUsedMs: null }, 12_000); // a later read (of a key still valid)
+    expect(cache.get('h1', 12_000)?.principal).toEqual(principal);
   });
 
   it('records the last use at most once a minute', async () => {
