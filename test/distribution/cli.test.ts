@@ -214,7 +214,7 @@ describe.each(dialects())('enquete wave, outbox and reminders on %s', (dialect) 
     const noSegment = await run('wave', 'create', '--survey', surveyId);
     expect([noSegment.code, noSegment.err]).toEqual([
       2,
-      "error: required option '--segment <expr>' not specified\n",
+      "enquete: required option '--segment <expr>' not specified\n",
     ]);
     for (const help of [
       ['wave', '--help'],
