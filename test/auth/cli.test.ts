@@ -2,32 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthService } from '../../src/auth/index.ts';
-import { main } from '../../src/cli/main.ts';
 import { migrateToLatest, openDatabase } from '../../src/db/index.ts';
 import { cryptoIds, systemClock } from '../../src/kernel/index.ts';
-
-/** Runs the CLI as `enquete …` and captures what it writes. */
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'enquete', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { runCli as run } from '../helpers/cli.ts';
 
 describe('enquete user and apikey commands', () => {
   let dir: string;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { runCli as run } from '../helpers/cli.ts';
 import { dialects, throwawayPgUrl } from '../helpers/db.ts';
 
 /** The reference data in ../shared/data beside the repository, read independently of the demo code. */
@@ -18,21 +19,6 @@ const codeLabels = parse(readFileSync(new URL('bfi-codes.csv', shared)), { colum
   label: string;
 }[];
 const variables = Object.keys(reference[0]!).filter((c) => c !== 'respondent_id');
-
-/** Runs the CLI in-process; resolves with the exit code and what it printed on stdout. */
-async function run(...args: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'enquete', ...args]);
-    return { code, stdout };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 function readExport(file: string): Record<string, string>[] {
   const text = readFileSync(file, 'utf8');
@@ -71,7 +57,7 @@ describe.each(dialects())('enquete demo, then export, on %s', (dialect) => {
   it('loads the 2,800 respondents and exports them value for value', async () => {
     const demo = await run('demo', '--json');
     expect(demo.code).toBe(0);
-    const result = JSON.parse(demo.stdout) as {
+    const result = JSON.parse(demo.out) as {
       surveyId: string;
       inserted: number;
       skipped: number;
@@ -132,7 +118,7 @@ describe.each(dialects())('enquete demo, then export, on %s', (dialect) => {
   it('is idempotent: a second run adds nothing and the export still has 2,800 rows', async () => {
     const again = await run('demo', '--json');
     expect(again.code).toBe(0);
-    const result = JSON.parse(again.stdout) as {
+    const result = JSON.parse(again.out) as {
       surveyId: string;
       inserted: number;
       skipped: number;

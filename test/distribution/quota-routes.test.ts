@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.ts';
+import { runCli as run } from '../helpers/cli.ts';
 import { dialects, throwawayPgUrl } from '../helpers/db.ts';
 import { panelCsv, type TestCtx } from './fixture.ts';
 import { quotaContext, quotaSurvey, tokensOf } from './quota-fixture.ts';
@@ -215,27 +215,6 @@ describe.each(dialects())('quota routes on %s', (dialect) => {
     expect(names.filter((n: string) => n === 'q')).toEqual([]);
   });
 });
-
-/** Runs the CLI as `enquete …` and captures what it writes. */
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'enquete', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe.each(dialects())('enquete quota commands on %s', (dialect) => {
   let dir: string;
