@@ -228,6 +228,7 @@ CREATE UNIQUE INDEX distribution_outbox_pkey ON distribution_outbox USING btree 
 CREATE INDEX distribution_outbox_wave ON distribution_outbox USING btree (wave_id, id);
 CREATE UNIQUE INDEX invitations_member_survey ON invitations USING btree (member_id, survey_id);
 CREATE UNIQUE INDEX invitations_pkey ON invitations USING btree (id);
+CREATE INDEX invitations_portal ON invitations USING btree (member_id, status) INCLUDE (survey_id, wave_id, invited_at, token, id);
 CREATE UNIQUE INDEX invitations_token_key ON invitations USING btree (token);
 CREATE INDEX invitations_wave_status ON invitations USING btree (wave_id, status);
 CREATE UNIQUE INDEX member_attribute_types_pkey ON member_attribute_types USING btree (key);

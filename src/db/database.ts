@@ -19,6 +19,7 @@ import { up0005 } from './migrations/0005-distribution.ts';
 import { up0006 } from './migrations/0006-quotas.ts';
 import { up0007 } from './migrations/0007-external-engines.ts';
 import { up0008 } from './migrations/0008-batch-running.ts';
+import { up0009 } from './migrations/0009-portal-index.ts';
 import type { Database } from './schema.ts';
 import { statementCache } from './statement-cache.ts';
 
@@ -90,6 +91,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0006-quotas': { up: up0006(dialect) },
     '0007-external-engines': { up: up0007 },
     '0008-batch-running': { up: up0008 },
+    '0009-portal-index': { up: up0009(dialect) },
   };
 }
 

@@ -15,9 +15,9 @@ interface PortalRow {
 
 /**
  * The portal's question, "what is open for this member?", as one statement written once per
- * dialect: the member by external id (unique index), their invitations by member id (the leading
- * column of the unique (member_id, survey_id) index), each joined to its wave and survey by
- * primary key. Open means: still pending, the wave started and not past its deadline, the survey
+ * dialect: the member by external id (unique index), their open invitations from one range of the
+ * covering index `invitations_portal` (member_id, status, …; migration 0009), each joined to its
+ * wave and survey by primary key. Open means: still pending, the wave started and not past its deadline, the survey
  * published and not closed, the member not opted out. It reads `members` and `surveys` directly
  * (read-only): this is the hot path, and one indexed statement is the point.
  */
