@@ -176,7 +176,7 @@ describe.each(dialects())('external survey engines on %s', (dialect) => {
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(res.headers['content-security-policy']).toContain("default-src 'none'");
     expect(res.body).toContain('<h1>Thank you</h1>');
-    expect(res.body).toContain('Sleep &#60;b&#62;&#38;&#60;/b&#62; &#34;work&#34;');
+    expect(res.body).toContain('Sleep &lt;b&gt;&amp;&lt;/b&gt; &quot;work&quot;');
     expect(res.body).not.toContain('<b>');
     const row = await ctx.db.kysely
       .selectFrom('invitations')

@@ -132,7 +132,7 @@ describe.each(dialects())('respondent routes on %s', (dialect) => {
     const page = openLinkErrorPage(
       new EnqueteError('SURVEY_NOT_OPEN', 'conflict', `survey <b onclick="x">&'</b> is closed`),
     );
-    expect(page).toContain('survey &#60;b onclick=&#34;x&#34;&#62;&#38;&#39;&#60;/b&#62; is closed');
+    expect(page).toContain('survey &lt;b onclick=&quot;x&quot;&gt;&amp;&#39;&lt;/b&gt; is closed');
     expect(page).not.toMatch(/<b[ >]|onclick="/);
     expect(openLinkErrorPage(new EnqueteError('ELSE', 'invalid', 'x'))).toContain(
       '<h1>This survey link is not valid</h1>',

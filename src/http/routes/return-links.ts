@@ -1,10 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { type AuthService, actorOf } from '../../auth/index.ts';
 import { type DistributionService, returnOutcomes } from '../../distribution/index.ts';
 import { type EnqueteError, isEnqueteError } from '../../kernel/index.ts';
 import { statusOf } from '../errors.ts';
 import { requireRole } from '../guards.ts';
+import { escapeHtml, publicPage, publicPageHeaders, wantsHtml } from '../public-page.ts';
 import { parse } from '../validate.ts';
 
 const returnParams = z.object({
@@ -14,21 +15,8 @@ const returnParams = z.object({
 const sigQuery = z.object({ sig: z.string().max(200).optional() });
 const idParams = z.object({ id: z.string().min(1).max(100) });
 
-/**
- * The small pages a member's browser sees at the end of an external survey: self-contained (no
- * script, inline style only), never cached, never indexed, and no referrer (the address holds the
- * token and the signature).
- */
-export const endPageHeaders = {
-  'cache-control': 'no-store',
-  'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'x-robots-tag': 'noindex',
-};
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** The headers of the pages a member's browser sees at the end of an external survey. */
+export const endPageHeaders = publicPageHeaders();
 
 const outcomeText = {
   completed: ['Thank you', 'Your answers have been recorded. You may close this page.'],
@@ -36,13 +24,9 @@ const outcomeText = {
   quota_full: ['Thank you for your interest', 'This survey has all the answers it needs from your group.'],
 } as const;
 
+/** A heading, its text and the survey's title (written by its author) below, all escaped. */
 function page(title: string, heading: string, text: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}main{max-width:32rem;margin:15vh auto;padding:2rem;background:#fff;border-radius:8px;box-shadow:0 1px 3px #0002}h1{font-size:1.4rem;margin:0 0 .5rem}p{margin:.5rem 0}.survey{color:#57606a;font-size:.9rem}</style>
-</head><body><main><h1>${escapeHtml(heading)}</h1><p>${escapeHtml(text)}</p><p class="survey">${escapeHtml(title)}</p></main></body></html>
-`;
+  return publicPage(heading, `<p>${escapeHtml(text)}</p><p class="note">${escapeHtml(title)}</p>`);
 }
 
 /** The page of a recorded outcome; the survey's title (written by its author) is escaped. */
@@ -56,9 +40,6 @@ function refusalPage(error: EnqueteError): string {
     error.code === 'RETURN_ALREADY_RECORDED' ? 'Your answer is already recorded' : 'This link is not valid';
   return page('enquete', heading, error.message);
 }
-
-/** Browsers get refusals as a page; scripts (and tests) get the usual JSON error. */
-const wantsHtml = (request: FastifyRequest) => (request.headers.accept ?? '').includes('text/html');
 
 /**
  * External survey engines: the signed return links the engine sends members back to, and the

@@ -1,45 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { DistributionService, UnsubscribeInfo } from '../../distribution/index.ts';
 import { isEnqueteError } from '../../kernel/index.ts';
-
-const style =
-  'body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1b1b1b}' +
-  'h1{font-size:1.4rem}button{font:inherit;padding:.5rem 1.25rem;border:1px solid #1b1b1b;border-radius:4px;' +
-  'background:#1b1b1b;color:#fff;cursor:pointer}';
-
-// No script at all, the one style block allowed by its hash, forms only to ourselves. The address
-// holds the token: no referrer leaves the page.
-const pageHeaders = {
-  'cache-control': 'no-store',
-  'content-security-policy':
-    `default-src 'none'; style-src 'sha256-${createHash('sha256').update(style).digest('base64')}'; ` +
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'x-robots-tag': 'noindex',
-};
-
-const escapes: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => escapes[c]!);
-}
-
-function page(title: string, body: string): string {
-  return (
-    '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
-    '<meta name="viewport" content="width=device-width, initial-scale=1">' +
-    `<title>${title}</title><style>${style}</style></head>` +
-    `<body><main><h1>${title}</h1>${body}</main></body></html>\n`
-  );
-}
+import { escapeHtml, publicPage, publicPageHeaders } from '../public-page.ts';
 
 /** "Aoki Ken (a•••@example.org)", escaped; whichever parts the panel has. */
 function whom(info: UnsubscribeInfo): string {
@@ -50,7 +12,7 @@ function whom(info: UnsubscribeInfo): string {
 }
 
 function confirmPage(token: string, info: UnsubscribeInfo): string {
-  return page(
+  return publicPage(
     'Unsubscribe from survey invitations',
     `<p>This stops every survey invitation and reminder to ${whom(info)}.</p>` +
       `<form method="post" action="/u/${escapeHtml(encodeURIComponent(token))}">` +
@@ -59,13 +21,13 @@ function confirmPage(token: string, info: UnsubscribeInfo): string {
 }
 
 function donePage(info: UnsubscribeInfo): string {
-  return page(
+  return publicPage(
     'You are unsubscribed',
     `<p>${whom(info)} will get no more survey invitations or reminders from us.</p>`,
   );
 }
 
-const unknownPage = page(
+const unknownPage = publicPage(
   'This link is not valid',
   '<p>We do not know this unsubscribe link. Use the link in the most recent message you got from us.</p>',
 );
@@ -95,7 +57,11 @@ function isUnknownToken(error: unknown): boolean {
 }
 
 const html = (reply: FastifyReply, status: number, text: string) =>
-  reply.status(status).headers(pageHeaders).type('text/html; charset=utf-8').send(text);
+  reply
+    .status(status)
+    .headers(publicPageHeaders({ forms: 'self' }))
+    .type('text/html; charset=utf-8')
+    .send(text);
 
 /**
  * The unsubscribe link of every message, public like /s/:token (the token is the credential):
