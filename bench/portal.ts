@@ -5,10 +5,10 @@
 // of the same size (a real answer of the portal). Targets: at least half the baseline's req/s,
 // p99 under 10 ms.
 //   node --import tsx bench/portal.ts [--members 1000000] [--surveys 10] [--connections 10]
-//     [--duration 20] [--bulk] [--rebuild] [--profile DIR]
+//     [--duration 10] [--rounds 3] [--bulk] [--rebuild] [--profile DIR (--cpu-prof of both servers)]
 // The database is built once and cached under the OS temp dir, keyed by its size
 // (enquete-bench-portal-<members>m-<surveys>s/, with built.json once complete); --rebuild makes it
-// again. The members are generated (bench/lib/generated-panel.ts); every wave goes through
+// again; a cached database is brought to the latest migration in place. The members are generated (bench/lib/generated-panel.ts); every wave goes through
 // createWave, or with --bulk only the first and the others by a bulk insert of the same rows and
 // events. Waves are on the portal channel, so the server's loop has no messages to queue.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,7 +33,8 @@ const { values } = parseArgs({
     members: { type: 'string', default: '1000000' },
     surveys: { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
-    duration: { type: 'string', default: '20' },
+    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
     bulk: { type: 'boolean', default: false },
     rebuild: { type: 'boolean', default: false },
     profile: { type: 'string' },
@@ -43,6 +44,7 @@ const members = Number(values.members);
 const surveys = Number(values.surveys);
 const connections = Number(values.connections);
 const duration = Number(values.duration);
+const rounds = Number(values.rounds);
 const dir = join(tmpdir(), `enquete-bench-portal-${members}m-${surveys}s`);
 const marker = join(dir, 'built.json');
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -130,21 +132,34 @@ const headers = { authorization: `Bearer ${key}` };
 const memberPath = () =>
   `/api/v1/portal/members/m${String(1 + Math.floor(Math.random() * members)).padStart(7, '0')}/surveys`;
 
-async function hammer(url: string) {
-  const run = (seconds: number) =>
-    autocannon({
-      url,
-      connections,
-      duration: seconds,
-      headers,
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: memberPath() }) }],
-    });
-  await run(5); // warm-up: JIT, statement caches, the pages of the database in the OS cache
-  const result = await run(duration);
+function hammer(url: string, seconds: number) {
+  return autocannon({
+    url,
+    connections,
+    duration: seconds,
+    headers,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: memberPath() }) }],
+  });
+}
+
+interface Round {
+  rps: number;
+  p50: number;
+  p99: number;
+  load: string;
+}
+
+async function measure(url: string): Promise<Round> {
+  const result = await hammer(url, duration);
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
-  return { rps: result['2xx'] / result.duration, latency: result.latency };
+  return {
+    rps: result['2xx'] / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    load: load(),
+  };
 }
 
 const serverArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
@@ -152,47 +167,63 @@ const enquete = await startServer([...serverArgs, 'bin/enquete.mjs', 'serve', '-
   ENQUETE_DATA_DIR: dir,
   ENQUETE_LOG_LEVEL: 'warn',
   ENQUETE_ADMIN_PASSWORD: 'bench-password-1',
+  ENQUETE_PUBLIC_URL: 'https://survey.example.org',
 });
-let sample: { surveys: unknown[] };
-let ours: Awaited<ReturnType<typeof hammer>>;
+let baseline: Awaited<ReturnType<typeof startServer>> | null = null;
+const ours: Round[] = [];
+const bare: Round[] = [];
+let size = 0;
 try {
   const answer = await fetch(`${enquete.url}/api/v1/portal/members/m0000001/surveys`, { headers });
-  sample = (await answer.json()) as { surveys: unknown[] };
+  const sample = (await answer.json()) as { surveys: unknown[] };
   if (answer.status !== 200 || sample.surveys.length !== surveys) {
     throw new Error(`portal answered ${answer.status} with ${JSON.stringify(sample).slice(0, 300)}`);
   }
-  ours = await hammer(enquete.url);
+  size = Buffer.byteLength(JSON.stringify(sample));
+  const bodyFile = join(dir, 'baseline-body.json');
+  writeFileSync(bodyFile, JSON.stringify(sample));
+  baseline = await startServer([...serverArgs, '--import', 'tsx', 'bench/lib/baseline-constant-server.ts'], {
+    BASELINE_BODY: bodyFile,
+  });
+  // Warm-up: JIT, statement caches, the database's pages in the OS cache. Then the two servers
+  // take turns, so that other work on the machine weighs on both alike.
+  await hammer(enquete.url, 10);
+  await hammer(baseline.url, 5);
+  for (let r = 0; r < rounds; r++) {
+    ours.push(await measure(enquete.url));
+    bare.push(await measure(baseline.url));
+  }
 } finally {
   await enquete.stop();
-}
-const loadOurs = load();
-
-const bodyFile = join(dir, 'baseline-body.json');
-writeFileSync(bodyFile, JSON.stringify(sample));
-const baseline = await startServer(['--import', 'tsx', 'bench/lib/baseline-constant-server.ts'], {
-  BASELINE_BODY: bodyFile,
-});
-let bare: Awaited<ReturnType<typeof hammer>>;
-try {
-  bare = await hammer(baseline.url);
-} finally {
-  await baseline.stop();
+  await baseline?.stop();
 }
 
-const size = Buffer.byteLength(JSON.stringify(sample));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(
   `portal, ${members} members, ${members * surveys} invitations, SQLite; ${connections} connections, ` +
-    `${duration} s after 5 s warm-up; answers of ${surveys} surveys, ${size} bytes`,
+    `${rounds} rounds of ${duration} s each after a warm-up; answers of ${surveys} surveys, ${size} bytes`,
+);
+for (let r = 0; r < rounds; r++) {
+  const [o, b] = [ours[r]!, bare[r]!];
+  console.log(
+    `  round ${r + 1}: enquete ${Math.round(o.rps)} req/s p99 ${o.p99} ms (load ${o.load}); ` +
+      `baseline ${Math.round(b.rps)} req/s p99 ${b.p99} ms (load ${b.load}); ratio ${(o.rps / b.rps).toFixed(2)}`,
+  );
+}
+const [oursRps, bareRps, oursP99] = [
+  median(ours.map((o) => o.rps)),
+  median(bare.map((b) => b.rps)),
+  median(ours.map((o) => o.p99)),
+];
+console.log(
+  `  enquete  ${Math.round(oursRps)} req/s  p50 ${median(ours.map((o) => o.p50))} ms  p99 ${oursP99} ms  (medians)`,
 );
 console.log(
-  `  enquete  ${Math.round(ours.rps)} req/s  p50 ${ours.latency.p50} ms  p99 ${ours.latency.p99} ms  (load ${loadOurs})`,
+  `  baseline ${Math.round(bareRps)} req/s  p50 ${median(bare.map((b) => b.p50))} ms  ` +
+    `p99 ${median(bare.map((b) => b.p99))} ms  (bare Fastify, constant body)`,
 );
-console.log(
-  `  baseline ${Math.round(bare.rps)} req/s  p50 ${bare.latency.p50} ms  p99 ${bare.latency.p99} ms  ` +
-    `(bare Fastify, constant body; load ${load()})`,
-);
-const ratio = ours.rps / bare.rps;
+const ratio = oursRps / bareRps;
 console.log(
   `  ratio    ${ratio.toFixed(2)}  [targets: >= 0.5 ${ratio >= 0.5 ? 'met' : 'MISSED'}, ` +
-    `p99 < 10 ms ${ours.latency.p99 < 10 ? 'met' : 'MISSED'}]`,
+    `p99 < 10 ms ${oursP99 < 10 ? 'met' : 'MISSED'}]`,
 );
