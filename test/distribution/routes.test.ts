@@ -204,7 +204,11 @@ describe.each(dialects())('distribution routes on %s', (dialect) => {
     expect(await ids('client', '/api/v1/waves')).toEqual([a.id]);
     expect(await ids('client', `/api/v1/waves?surveyId=${other}`)).toEqual([]);
 
-    expect((await call('client', 'GET', `/api/v1/waves/${a.id}`)).json()).toEqual({ wave: a });
+    // A client reads neither the segment (it may name members) nor who made the wave.
+    const clientView = { ...a, segment: null, createdBy: null };
+    expect((await call('client', 'GET', `/api/v1/waves/${a.id}`)).json()).toEqual({ wave: clientView });
+    expect((await call('client', 'GET', '/api/v1/waves')).json()).toEqual({ waves: [clientView] });
+    expect((await call('researcher', 'GET', `/api/v1/waves/${a.id}`)).json()).toEqual({ wave: a });
     expect(errorOf(await call('client', 'GET', `/api/v1/waves/${b.id}`))).toEqual([404, 'WAVE_NOT_FOUND']);
     expect(errorOf(await call('client', 'GET', `/api/v1/waves/${b.id}/progress`))).toEqual([
       404,
@@ -222,7 +226,7 @@ describe.each(dialects())('distribution routes on %s', (dialect) => {
     const progress = await call('client', 'GET', `/api/v1/waves/${a.id}/progress`);
     expect(progress.statusCode).toBe(200);
     expect(progress.json()).toMatchObject({
-      wave: { id: a.id },
+      wave: { id: a.id, segment: null, createdBy: null },
       byStatus: { invited: 3, opened: 1, completed: 1, sent: 0, started: 0, screened_out: 0 },
       byChannel: [
         { channel: 'email', opened: 1, started: 1, completed: 1 },

@@ -52,6 +52,12 @@ export function waveRoutes(
   const { distribution, surveys } = deps;
   const staff = ['admin', 'researcher'] as const;
 
+  /**
+   * What a client user reads of a wave: not its segment (an expression over the panel may name
+   * members, `external_id in (…)`) nor which staff account made it.
+   */
+  const forClient = (wave: Wave) => ({ ...wave, segment: null, createdBy: null });
+
   /** The wave, if this principal may see it; WAVE_NOT_FOUND otherwise, as if it did not exist. */
   async function visibleWave(principal: Principal, waveId: string): Promise<Wave> {
     const wave = await distribution.getWave(waveId);
@@ -77,20 +83,22 @@ export function waveRoutes(
     const filter = surveyId === undefined ? {} : { surveyId };
     if (principal.role !== 'client') return { waves: await distribution.listWaves(filter) };
     const own = (await surveys.list(clientScope(principal))).map((s) => s.id);
-    return { waves: await distribution.listWaves({ ...filter, surveyIds: own }) };
+    return { waves: (await distribution.listWaves({ ...filter, surveyIds: own })).map(forClient) };
   });
 
   app.get('/api/v1/waves/:id', async (request) => {
     const principal = requireRole(request, ...staff, 'client');
     const { id: waveId } = parse(idParams, request.params, 'params');
-    return { wave: await visibleWave(principal, waveId) };
+    const wave = await visibleWave(principal, waveId);
+    return { wave: principal.role === 'client' ? forClient(wave) : wave };
   });
 
   app.get('/api/v1/waves/:id/progress', async (request) => {
     const principal = requireRole(request, ...staff, 'client');
     const { id: waveId } = parse(idParams, request.params, 'params');
     await visibleWave(principal, waveId);
-    return distribution.progress(waveId);
+    const progress = await distribution.progress(waveId);
+    return principal.role === 'client' ? { ...progress, wave: forClient(progress.wave) } : progress;
   });
 
   app.get('/api/v1/outbox', { schema: { querystring: jsonSchema(outboxQuery) } }, async (request) => {

@@ -114,7 +114,7 @@ function Extras({ progress }: { progress: WaveProgress }) {
 
 function WaveFacts({ wave: w }: { wave: Wave }) {
   const rows: [string, ReactNode][] = [
-    ['Segment', <code key="s">{w.segment}</code>],
+    ['Segment', w.segment === null ? '—' : <code key="s">{w.segment}</code>],
     ['Channel', w.channel === 'email' ? 'e-mail' : 'portal'],
     ['Start', formatInstant(w.startAt)],
     ['Deadline', w.deadline ? formatInstant(w.deadline) : 'none'],

@@ -18,7 +18,8 @@ export interface Wave {
   id: string;
   surveyId: string;
   name: string | null;
-  segment: string;
+  /** Null for client users: a segment may name members. */
+  segment: string | null;
   channel: Channel;
   startAt: string;
   deadline: string | null;

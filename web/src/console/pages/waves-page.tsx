@@ -138,9 +138,7 @@ export function WavesPage({ canEdit }: { canEdit: boolean }) {
                   </Link>
                 </td>
                 <td>{w.channel === 'email' ? 'e-mail' : 'portal'}</td>
-                <td>
-                  <code className="segment-cell">{w.segment}</code>
-                </td>
+                <td>{w.segment === null ? '—' : <code className="segment-cell">{w.segment}</code>}</td>
                 <td>{formatInstant(w.startAt)}</td>
                 <td>{w.deadline ? formatInstant(w.deadline) : <span className="muted">none</span>}</td>
                 <td className="num">{w.invited.toLocaleString()}</td>
