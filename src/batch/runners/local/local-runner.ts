@@ -109,12 +109,12 @@ export class LocalRunner implements Runner {
       else io.signal.addEventListener('abort', onAbort, { once: true });
 
       let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-      // spawn() returns once the child has exec'd (or failed to); a pid means it runs. Noted now,
-      // not on the 'spawn' event, which waits until a burst of synchronous spawns is over.
       if (spec.image !== null) {
         // The original list form names an image for ECS; here it runs on this machine.
         io.onNote(`image ${spec.image} is not used by the local runner; set runner: container to run in it`);
       }
+      // spawn() returns once the child has exec'd (or failed to); a pid means it runs. Noted now,
+      // not on the 'spawn' event, which waits until a burst of synchronous spawns is over.
       if (child.pid !== undefined) {
         io.onNote(
           `started process ${child.pid} (${this.kind} runner${limited ? `, data limit ${spec.memory} MiB` : ''})`,
