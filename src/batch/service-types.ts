@@ -80,6 +80,11 @@ export interface BatchService {
   /** Replaces the job list (SIGHUP, console); runs in progress go on. */
   reload(jobs: JobsFile): Promise<void>;
   start(): void;
+  /**
+   * This process only queues runs (API, console, backfills) and leaves starting them to the
+   * scheduler processes: what `serve --role web` calls, so web replicas stay stateless.
+   */
+  queueOnly(): void;
   /** Stops the loop, waits for the attempts running in this process, then sends held notices. */
   stop(): Promise<void>;
 }

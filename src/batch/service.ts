@@ -52,6 +52,7 @@ class BatchServiceImpl implements BatchService {
   readonly #dispatcher: Dispatcher;
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
+  #queueOnly = false;
 
   /**
    * The job rows, written on first use rather than in the constructor: a short-lived context (a
@@ -164,7 +165,7 @@ class BatchServiceImpl implements BatchService {
     await this.#ready;
     const row = this.#newRun(job, date, opts.trigger ?? 'manual');
     await this.#store.insertRuns([row]);
-    this.#dispatcher.kick();
+    this.#kick();
     return runView(row);
   }
 
@@ -173,7 +174,7 @@ class BatchServiceImpl implements BatchService {
     const rows = daysBetween(from, to).map((date) => this.#newRun(job, date, 'backfill'));
     await this.#ready;
     await this.#store.insertRuns(rows);
-    this.#dispatcher.kick();
+    this.#kick();
     return rows.map(runView);
   }
 
@@ -228,7 +229,7 @@ class BatchServiceImpl implements BatchService {
     const key = 'all' in target ? ALL_JOBS : this.#job(target.job).name;
     await this.#store.setPaused(key, false, null, isoNow(this.#clock));
     if (this.#timer) void this.tick().catch((error) => this.#log.error({ err: error }, 'batch tick failed'));
-    else this.#dispatcher.kick();
+    else this.#kick();
   }
 
   async cancel(runId: string, job?: string): Promise<RunView> {
@@ -242,6 +243,15 @@ class BatchServiceImpl implements BatchService {
     if (!ok) throw batchError('BATCH_RUN_FINISHED', `run ${runId} has already ended`);
     this.#executor.stop(runId, 'cancel');
     return this.run(runId);
+  }
+
+  queueOnly(): void {
+    this.#queueOnly = true;
+  }
+
+  /** Starts what is due here, unless this process only queues. */
+  #kick(): void {
+    if (!this.#queueOnly) this.#dispatcher.kick();
   }
 
   async tick(): Promise<TickResult> {

@@ -251,6 +251,30 @@ jobs:
     ]);
   });
 
+  it('queues without starting in a queue-only (web) process; a scheduler process starts the run', async () => {
+    const web = make(`[{ name: hello, cmd: 'echo hi from $DATE' }]`);
+    web.queueOnly();
+    const queued = await web.startRun('hello', { date: '20260301', trigger: 'api' });
+    await web.idle();
+    expect((await web.run(queued.id)).status).toBe('queued');
+    const scheduler = createBatchService({
+      db,
+      clock,
+      ids: sequentialIds(1000),
+      jobs: parseJobsFile(`[{ name: hello, cmd: 'echo hi from $DATE' }]`),
+    });
+    try {
+      await scheduler.tick();
+      await scheduler.idle();
+      expect((await scheduler.run(queued.id)).status).toBe('succeeded');
+      expect(
+        (await scheduler.logs(queued.id)).filter((l) => l.stream === 'stdout').map((l) => l.text),
+      ).toEqual(['hi from 20260301']);
+    } finally {
+      await scheduler.stop();
+    }
+  });
+
   it('runs scheduled instants with their date, and lists next and last runs', async () => {
     const batch = make(
       `[{ name: nightly, cmd: 'echo $DATE', schedule: '30 2 * * *', timezone: Asia/Tokyo }]`,

@@ -36,6 +36,7 @@ export function serveCommand(program: Command): void {
       // The distribution loop (first messages and sending, every 5 s) runs beside it; the
       // reminders are the built-in batch job `reminders`.
       const scheduling = opts.role !== 'web';
+      if (!scheduling) ctx.batch.queueOnly();
       if (scheduling) {
         ctx.batch.start();
         ctx.distribution.start();
