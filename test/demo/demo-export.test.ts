@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { runCli as run } from '../helpers/cli.ts';
 import { dialects, throwawayPgUrl } from '../helpers/db.ts';
+import { sharedDataDir } from '../helpers/shared-data.ts';
 
-/** The reference data in ../shared/data beside the repository, read independently of the demo code. */
-const shared = new URL('../../../shared/data/bfi/', import.meta.url);
+/** The reference data of the shared datasets, read independently of the demo code. */
+const shared = new URL('bfi/', sharedDataDir);
 const reference = parse(readFileSync(new URL('bfi.csv', shared)), { columns: true }) as Record<
   string,
   string

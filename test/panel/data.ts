@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import { sharedDataDir } from '../helpers/shared-data.ts';
 
-/** The shared real datasets (see ../shared/data/README.md). */
-export const dataDir = new URL('../../../shared/data/', import.meta.url);
+/** The shared real datasets (see their README and test/helpers/shared-data.ts). */
+export const dataDir = sharedDataDir;
 export const anes96Path = new URL('anes96/anes96.csv', dataDir);
 export const bfiPath = new URL('bfi/bfi.csv', dataDir);
 
