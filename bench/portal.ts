@@ -3,7 +3,8 @@
 // `GET /api/v1/portal/members/:externalId/surveys` with a `portal` API key and a random member
 // per request, against a bare Fastify 5 route in its own process answering a constant JSON body
 // of the same size (a real answer of the portal). Targets: at least half the baseline's req/s,
-// p99 under 10 ms.
+// p99 under 10 ms. A second baseline, for information, answers with the portal's own statement run
+// by better-sqlite3 behind a bare route (bench/lib/baseline-portal-sql-server.ts).
 //   node --import tsx bench/portal.ts [--members 1000000] [--surveys 10] [--connections 10]
 //     [--duration 10] [--rounds 3] [--bulk] [--rebuild] [--profile DIR (--cpu-prof of both servers)]
 // The database is built once and cached under the OS temp dir, keyed by its size
@@ -170,8 +171,10 @@ const enquete = await startServer([...serverArgs, 'bin/enquete.mjs', 'serve', '-
   ENQUETE_PUBLIC_URL: 'https://survey.example.org',
 });
 let baseline: Awaited<ReturnType<typeof startServer>> | null = null;
+let sqlBaseline: Awaited<ReturnType<typeof startServer>> | null = null;
 const ours: Round[] = [];
 const bare: Round[] = [];
+const bareSql: Round[] = [];
 let size = 0;
 try {
   const answer = await fetch(`${enquete.url}/api/v1/portal/members/m0000001/surveys`, { headers });
@@ -187,15 +190,24 @@ try {
   });
   // Warm-up: JIT, statement caches, the database's pages in the OS cache. Then the two servers
   // take turns, so that other work on the machine weighs on both alike.
+  sqlBaseline = await startServer(
+    [...serverArgs, '--import', 'tsx', 'bench/lib/baseline-portal-sql-server.ts'],
+    {
+      BASELINE_SQLITE: join(dir, 'enquete.sqlite'),
+    },
+  );
   await hammer(enquete.url, 10);
   await hammer(baseline.url, 5);
+  await hammer(sqlBaseline.url, 5);
   for (let r = 0; r < rounds; r++) {
     ours.push(await measure(enquete.url));
     bare.push(await measure(baseline.url));
+    bareSql.push(await measure(sqlBaseline.url));
   }
 } finally {
   await enquete.stop();
   await baseline?.stop();
+  await sqlBaseline?.stop();
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -207,7 +219,8 @@ for (let r = 0; r < rounds; r++) {
   const [o, b] = [ours[r]!, bare[r]!];
   console.log(
     `  round ${r + 1}: enquete ${Math.round(o.rps)} req/s p99 ${o.p99} ms (load ${o.load}); ` +
-      `baseline ${Math.round(b.rps)} req/s p99 ${b.p99} ms (load ${b.load}); ratio ${(o.rps / b.rps).toFixed(2)}`,
+      `baseline ${Math.round(b.rps)} req/s p99 ${b.p99} ms (load ${b.load}); ratio ${(o.rps / b.rps).toFixed(2)}; ` +
+      `same SQL bare ${Math.round(bareSql[r]!.rps)} req/s`,
   );
 }
 const [oursRps, bareRps, oursP99] = [
@@ -221,6 +234,11 @@ console.log(
 console.log(
   `  baseline ${Math.round(bareRps)} req/s  p50 ${median(bare.map((b) => b.p50))} ms  ` +
     `p99 ${median(bare.map((b) => b.p99))} ms  (bare Fastify, constant body)`,
+);
+const sqlRps = median(bareSql.map((b) => b.rps));
+console.log(
+  `  same SQL ${Math.round(sqlRps)} req/s  p99 ${median(bareSql.map((b) => b.p99))} ms  ` +
+    `(bare Fastify + the portal's statement by better-sqlite3; informational: enquete is ${(oursRps / sqlRps).toFixed(2)} of it)`,
 );
 const ratio = oursRps / bareRps;
 console.log(
