@@ -230,6 +230,7 @@ CREATE UNIQUE INDEX invitations_member_survey ON invitations USING btree (member
 CREATE UNIQUE INDEX invitations_pkey ON invitations USING btree (id);
 CREATE INDEX invitations_portal ON invitations USING btree (member_id, status) INCLUDE (survey_id, wave_id, invited_at, token, id);
 CREATE UNIQUE INDEX invitations_token_key ON invitations USING btree (token);
+CREATE INDEX invitations_wave_order ON invitations USING btree (wave_id, id);
 CREATE INDEX invitations_wave_status ON invitations USING btree (wave_id, status);
 CREATE UNIQUE INDEX member_attribute_types_pkey ON member_attribute_types USING btree (key);
 CREATE INDEX member_attributes_key_num ON member_attributes USING btree (key, num_value);

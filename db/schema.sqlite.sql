@@ -17,6 +17,7 @@ CREATE INDEX "distribution_outbox_wave" on "distribution_outbox" ("wave_id", "id
 CREATE TABLE "invitations" ("id" integer primary key, "wave_id" text not null references "waves" ("id"), "survey_id" text not null, "member_id" text not null references "members" ("id"), "token" text not null unique, "channel" text not null, "status" text not null, "invited_at" text not null, "sent_at" text, "opened_at" text, "opened_channel" text, "started_at" text, "finished_at" text, "reminders_sent" integer default 0 not null, "last_reminded_at" text);
 CREATE UNIQUE INDEX "invitations_member_survey" on "invitations" ("member_id", "survey_id");
 CREATE INDEX "invitations_portal" on "invitations" ("member_id", "status", "survey_id", "wave_id", "invited_at", "token");
+CREATE INDEX "invitations_wave_order" on "invitations" ("wave_id", "id");
 CREATE INDEX "invitations_wave_status" on "invitations" ("wave_id", "status");
 CREATE TABLE "member_attribute_types" ("key" text primary key, "type" text not null, "created_at" text not null, "updated_at" text not null);
 CREATE TABLE "member_attributes" ("member_id" text not null references "members" ("id") on delete cascade, "key" text not null, "text_value" text not null, "num_value" real, constraint "member_attributes_pk" primary key ("member_id", "key", "text_value")) without rowid;

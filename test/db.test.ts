@@ -63,3 +63,19 @@ describe.runIf(dialects().includes('postgres'))('database on postgres, connectio
     }
   });
 });
+
+describe('database on sqlite, query plans', () => {
+  it("walks a wave's invitations in id order from an index, without sorting the wave", async () => {
+    const db = await testDb('sqlite');
+    try {
+      const plan = await sql<{ detail: string }>`explain query plan
+        select id, member_id, token, status from invitations
+        where wave_id = ${'wv_1'} and id > ${0} order by id limit 500`.execute(db.kysely);
+      const details = plan.rows.map((r) => r.detail).join(' | ');
+      expect(details).toContain('invitations_wave_order');
+      expect(details).not.toContain('TEMP B-TREE');
+    } finally {
+      await db.close();
+    }
+  });
+});
