@@ -49,6 +49,7 @@ create table batch_runs (
   started_at text,
   finished_at text,
   next_attempt_at text,
+  heartbeat_at text,
 );
 create table distribution_events (
   id bigint not null default nextval('distribution_events_id_seq'::regclass),
@@ -215,6 +216,7 @@ CREATE INDEX audit_log_at ON audit_log USING btree (at);
 CREATE UNIQUE INDEX audit_log_pkey ON audit_log USING btree (id);
 CREATE UNIQUE INDEX batch_job_state_pkey ON batch_job_state USING btree (job);
 CREATE UNIQUE INDEX batch_run_logs_pk ON batch_run_logs USING btree (run_id, seq);
+CREATE INDEX batch_runs_heartbeat ON batch_runs USING btree (status, heartbeat_at);
 CREATE INDEX batch_runs_job_created ON batch_runs USING btree (job, created_at);
 CREATE UNIQUE INDEX batch_runs_job_scheduled ON batch_runs USING btree (job, scheduled_for);
 CREATE INDEX batch_runs_job_status ON batch_runs USING btree (job, status);

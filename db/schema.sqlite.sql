@@ -3,7 +3,8 @@ CREATE TABLE "audit_log" ("id" integer primary key autoincrement, "at" text not 
 CREATE INDEX "audit_log_at" on "audit_log" ("at");
 CREATE TABLE "batch_job_state" ("job" text primary key, "paused" integer default 0 not null, "paused_reason" text, "paused_at" text, "next_due_at" text, "last_scheduled_for" text);
 CREATE TABLE "batch_run_logs" ("run_id" text not null references "batch_runs" ("id") on delete cascade, "seq" integer not null, "at" text not null, "stream" text not null, "text" text not null, constraint "batch_run_logs_pk" primary key ("run_id", "seq"));
-CREATE TABLE "batch_runs" ("id" text primary key, "job" text not null, "date" text not null, "trigger" text not null, "scheduled_for" text, "status" text not null, "attempt" integer default 0 not null, "max_attempts" integer not null, "exit_code" integer, "error" text, "created_at" text not null, "started_at" text, "finished_at" text, "next_attempt_at" text);
+CREATE TABLE "batch_runs" ("id" text primary key, "job" text not null, "date" text not null, "trigger" text not null, "scheduled_for" text, "status" text not null, "attempt" integer default 0 not null, "max_attempts" integer not null, "exit_code" integer, "error" text, "created_at" text not null, "started_at" text, "finished_at" text, "next_attempt_at" text, "heartbeat_at" text);
+CREATE INDEX "batch_runs_heartbeat" on "batch_runs" ("status", "heartbeat_at");
 CREATE INDEX "batch_runs_job_created" on "batch_runs" ("job", "created_at");
 CREATE UNIQUE INDEX "batch_runs_job_scheduled" on "batch_runs" ("job", "scheduled_for");
 CREATE INDEX "batch_runs_job_status" on "batch_runs" ("job", "status");

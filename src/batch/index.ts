@@ -49,5 +49,11 @@ export { type RunnersSettings, resolveRunnerSettings } from './runners/runner-se
 export type { TickResult } from './scheduler.ts';
 export { type ResolvedJobs, resolveJobs } from './secrets.ts';
 export { createBatchService } from './service.ts';
-export type { BatchService, BatchServiceDeps, BatchServiceOptions, PauseTarget } from './service-types.ts';
+export type {
+  BatchService,
+  BatchServiceDeps,
+  BatchServiceOptions,
+  BatchTick,
+  PauseTarget,
+} from './service-types.ts';
 export type { JobView, LogLine, RunView } from './views.ts';

@@ -19,6 +19,16 @@ export interface Claimed {
 }
 
 /**
+ * Conditions on the attempt a transition ends: the attempt number this process started (a run
+ * recovered and started again elsewhere has a higher one), and for a recovery, that the heartbeat
+ * is still older than the stale limit (the process came back meanwhile otherwise).
+ */
+export interface AttemptGuard {
+  attempt?: number;
+  staleBefore?: string;
+}
+
+/**
  * All SQL of the batch module, on SQLite and PostgreSQL alike. Every state change is one
  * conditional statement, so that several processes sharing the database agree: the insert of a
  * scheduled run that hits the (job, scheduled_for) key, or the update that finds the run no
@@ -198,6 +208,7 @@ export class RunStore {
           started_at: eb.fn.coalesce('started_at', eb.val(now)),
           finished_at: null,
           next_attempt_at: null,
+          heartbeat_at: now,
         }))
         .where('id', 'in', ids)
         .where('status', '=', 'queued')
@@ -298,6 +309,7 @@ export class RunStore {
     id: string,
     from: RunStatus[],
     to: { status: RunStatus; exitCode?: number | null; error: string | null; at: string },
+    guard: AttemptGuard = {},
   ): Promise<boolean> {
     const r = await this.#k
       .updateTable('batch_runs')
@@ -310,19 +322,62 @@ export class RunStore {
       })
       .where('id', '=', id)
       .where('status', 'in', from)
+      .$if(guard.attempt !== undefined, (q) => q.where('attempt', '=', guard.attempt!))
+      .$if(guard.staleBefore !== undefined, (q) => q.where('heartbeat_at', '<', guard.staleBefore!))
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
 
   /** Puts a failed attempt back in the queue until `nextAttemptAt`. */
-  async requeue(id: string, nextAttemptAt: string, exitCode: number | null, error: string): Promise<boolean> {
+  async requeue(
+    id: string,
+    nextAttemptAt: string,
+    exitCode: number | null,
+    error: string,
+    guard: AttemptGuard = {},
+  ): Promise<boolean> {
     const r = await this.#k
       .updateTable('batch_runs')
       .set({ status: 'queued', next_attempt_at: nextAttemptAt, exit_code: exitCode, error })
       .where('id', '=', id)
       .where('status', '=', 'running')
+      .$if(guard.attempt !== undefined, (q) => q.where('attempt', '=', guard.attempt!))
+      .$if(guard.staleBefore !== undefined, (q) => q.where('heartbeat_at', '<', guard.staleBefore!))
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Says that this process still runs these attempts; returns the ones it still owns (running,
+   * at the attempt it started). One statement for all of a process's attempts.
+   */
+  async heartbeat(attempts: { id: string; attempt: number }[], now: string): Promise<Set<string>> {
+    if (attempts.length === 0) return new Set();
+    const rows = await this.#k
+      .updateTable('batch_runs')
+      .set({ heartbeat_at: now })
+      .where(
+        'id',
+        'in',
+        attempts.map((a) => a.id),
+      )
+      .where('status', '=', 'running')
+      .returning(['id', 'attempt'])
+      .execute();
+    const started = new Map(attempts.map((a) => [a.id, a.attempt]));
+    return new Set(rows.filter((r) => started.get(r.id) === r.attempt).map((r) => r.id));
+  }
+
+  /** Running runs whose process has not said it was alive since `before`, oldest first. */
+  async staleRuns(before: string, limit: number): Promise<RunRow[]> {
+    return this.#k
+      .selectFrom('batch_runs')
+      .selectAll()
+      .where('status', '=', 'running')
+      .where('heartbeat_at', '<', before)
+      .orderBy('heartbeat_at')
+      .limit(limit)
+      .execute();
   }
 
   /** Marks the job's running runs cancelled; returns their ids. */

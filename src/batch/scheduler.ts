@@ -144,6 +144,7 @@ export class Scheduler {
       started_at: null,
       finished_at: null,
       next_attempt_at: new Date(instant.getTime() + jitterOffset(job, scheduledFor)).toISOString(),
+      heartbeat_at: null,
     };
   }
 

@@ -34,10 +34,25 @@ export interface BatchServiceOptions {
   concurrency?: number;
   /** With `catchup: skip`, how late an instant may still fire. Default 60 s. */
   missedAfterMs?: number;
-  /** How often a running attempt looks for a cancel made by another process. Default 2 s. */
+  /**
+   * How often this process writes the heartbeat of its running attempts (and so learns of a
+   * cancel made by another process). Default 2 s.
+   */
   cancelPollMs?: number;
+  /**
+   * A running run whose heartbeat is older than this lost its process (killed, machine gone):
+   * the scheduler's tick recovers it as a failed attempt — retried or failed and notified.
+   * Default 60 s; keep it well above `cancelPollMs`.
+   */
+  staleAfterMs?: number;
   /** Output lines kept per attempt. Default 100 000. */
   maxLogLines?: number;
+}
+
+/** What one tick did. */
+export interface BatchTick extends TickResult {
+  /** Runs left running by a process that stopped, recovered by this tick (see `staleAfterMs`). */
+  recovered: string[];
 }
 
 export type PauseTarget = { job: string } | { all: true };
@@ -65,8 +80,11 @@ export interface BatchService {
   cancel(runId: string, job?: string): Promise<RunView>;
   /** One queued run per day from `from` to `to`, in order; they run one at a time. */
   backfill(job: string, from: string, to: string): Promise<RunView[]>;
-  /** One scheduler tick then one dispatch pass (the loop does this every `tickMs`). */
-  tick(): Promise<TickResult>;
+  /**
+   * One scheduler tick, the recovery of runs whose process stopped, then one dispatch pass (the
+   * loop does this every `tickMs`).
+   */
+  tick(): Promise<BatchTick>;
   /** Resolves when no attempt runs in this process, no dispatch is pending and no notice waits. */
   idle(): Promise<void>;
   /**

@@ -9,9 +9,15 @@ import type { Notifier } from './notifiers/notifier.ts';
 import { ALL_JOBS, type RunRow, RunStore, type RunTrigger } from './run-store.ts';
 import { createRunners } from './runners/create-runners.ts';
 import { type ResolvedRunnerSettings, resolveRunnerSettings } from './runners/runner-settings.ts';
-import { Scheduler, type TickResult } from './scheduler.ts';
+import { Scheduler } from './scheduler.ts';
 import { type ResolvedJobs, resolveJobs } from './secrets.ts';
-import type { BatchService, BatchServiceDeps, BatchServiceOptions, PauseTarget } from './service-types.ts';
+import type {
+  BatchService,
+  BatchServiceDeps,
+  BatchServiceOptions,
+  BatchTick,
+  PauseTarget,
+} from './service-types.ts';
 import { type JobView, jobView, type LogLine, logLine, type RunView, runView } from './views.ts';
 
 /**
@@ -75,6 +81,7 @@ class BatchServiceImpl implements BatchService {
       concurrency: 100,
       missedAfterMs: 60_000,
       cancelPollMs: 2_000,
+      staleAfterMs: 60_000,
       maxLogLines: 100_000,
       ...deps.options,
     };
@@ -195,6 +202,7 @@ class BatchServiceImpl implements BatchService {
       started_at: null,
       finished_at: null,
       next_attempt_at: now,
+      heartbeat_at: null,
     };
   }
 
@@ -254,11 +262,12 @@ class BatchServiceImpl implements BatchService {
     if (!this.#queueOnly) this.#dispatcher.kick();
   }
 
-  async tick(): Promise<TickResult> {
+  async tick(): Promise<BatchTick> {
     await this.#ready;
     const result = await this.#scheduler.tick();
+    const recovered = await this.#executor.recoverStale(this.#byName, this.#opts.staleAfterMs);
     await this.#dispatcher.dispatch();
-    return result;
+    return { ...result, recovered };
   }
 
   async idle(): Promise<void> {

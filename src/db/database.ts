@@ -21,6 +21,7 @@ import { up0007 } from './migrations/0007-external-engines.ts';
 import { up0008 } from './migrations/0008-batch-running.ts';
 import { up0009 } from './migrations/0009-portal-index.ts';
 import { up0010 } from './migrations/0010-invitations-wave-order.ts';
+import { up0011 } from './migrations/0011-batch-heartbeat.ts';
 import type { Database } from './schema.ts';
 import { statementCache } from './statement-cache.ts';
 
@@ -94,6 +95,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0008-batch-running': { up: up0008 },
     '0009-portal-index': { up: up0009(dialect) },
     '0010-invitations-wave-order': { up: up0010(dialect) },
+    '0011-batch-heartbeat': { up: up0011 },
   };
 }
 

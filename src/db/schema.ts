@@ -148,6 +148,11 @@ export interface BatchRunsTable {
   finished_at: string | null;
   /** When a queued run may start: its creation, or the end of a retry's backoff. */
   next_attempt_at: string | null;
+  /**
+   * While running: the last time the process running the attempt said it was alive. A run whose
+   * heartbeat is older than the stale limit lost its process and is recovered.
+   */
+  heartbeat_at: string | null;
 }
 
 export interface BatchRunLogsTable {

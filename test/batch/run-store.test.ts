@@ -70,6 +70,7 @@ describe.each(dialects())('run store on %s', (dialect) => {
     started_at: null,
     finished_at: null,
     next_attempt_at: '2026-03-01T00:00:00.000Z',
+    heartbeat_at: null,
   });
 
   it('claims at most the limit, in the order given, and counts the attempt', async () => {
