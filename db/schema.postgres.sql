@@ -116,6 +116,11 @@ create table members (
   created_at text not null,
   updated_at text not null,
 );
+create table portal_changes (
+  seq bigint not null default nextval('portal_changes_seq_seq'::regclass),
+  member text,
+  xid xid8 not null default pg_current_xact_id(),
+);
 create table quota_cells (
   id text not null,
   quota_id text not null,
@@ -240,6 +245,8 @@ CREATE INDEX member_attributes_key_text ON member_attributes USING btree (key, t
 CREATE UNIQUE INDEX member_attributes_pk ON member_attributes USING btree (member_id, key, text_value);
 CREATE UNIQUE INDEX members_external_id_key ON members USING btree (external_id);
 CREATE UNIQUE INDEX members_pkey ON members USING btree (id);
+CREATE UNIQUE INDEX portal_changes_pkey ON portal_changes USING btree (seq);
+CREATE INDEX portal_changes_xid ON portal_changes USING btree (xid);
 CREATE UNIQUE INDEX quota_cells_pkey ON quota_cells USING btree (id);
 CREATE INDEX quota_cells_quota ON quota_cells USING btree (quota_id, "position");
 CREATE UNIQUE INDEX quotas_pkey ON quotas USING btree (id);
@@ -258,3 +265,52 @@ CREATE UNIQUE INDEX users_email_key ON users USING btree (email);
 CREATE UNIQUE INDEX users_pkey ON users USING btree (id);
 CREATE UNIQUE INDEX waves_pkey ON waves USING btree (id);
 CREATE INDEX waves_survey ON waves USING btree (survey_id);
+CREATE OR REPLACE FUNCTION portal_all_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+    begin
+      insert into portal_changes (member) values (null);
+      return null;
+    end $function$;
+CREATE OR REPLACE FUNCTION portal_invitation_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+    begin
+      insert into portal_changes (member)
+        select external_id from members
+        where id = (case when tg_op = 'DELETE' then old.member_id else new.member_id end);
+      return null;
+    end $function$;
+CREATE OR REPLACE FUNCTION portal_invitations_added()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+    begin
+      insert into portal_changes (member)
+        select distinct m.external_id from added a
+        join waves w on w.id = a.wave_id and w.status = 'ready'
+        join members m on m.id = a.member_id;
+      return null;
+    end $function$;
+CREATE OR REPLACE FUNCTION portal_member_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+    begin
+      insert into portal_changes (member) values (old.external_id);
+      if tg_op = 'UPDATE' and new.external_id is distinct from old.external_id then
+        insert into portal_changes (member) values (new.external_id);
+      end if;
+      return null;
+    end $function$;
+CREATE TRIGGER invitations_portal_added AFTER INSERT ON invitations REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION portal_invitations_added();
+CREATE TRIGGER invitations_portal_deleted AFTER DELETE ON invitations FOR EACH ROW EXECUTE FUNCTION portal_invitation_changed();
+CREATE TRIGGER invitations_portal_status AFTER UPDATE OF status ON invitations FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION portal_invitation_changed();
+CREATE TRIGGER members_portal AFTER UPDATE OF opted_out_at, external_id ON members FOR EACH ROW WHEN (((old.opted_out_at IS DISTINCT FROM new.opted_out_at) OR (old.external_id IS DISTINCT FROM new.external_id))) EXECUTE FUNCTION portal_member_changed();
+CREATE TRIGGER members_portal_deleted AFTER DELETE ON members FOR EACH ROW EXECUTE FUNCTION portal_member_changed();
+CREATE TRIGGER surveys_portal AFTER UPDATE OF title, closed, current_version ON surveys FOR EACH ROW WHEN ((((old.title IS DISTINCT FROM new.title) OR (old.closed IS DISTINCT FROM new.closed)) OR (old.current_version IS DISTINCT FROM new.current_version))) EXECUTE FUNCTION portal_all_changed();
+CREATE TRIGGER surveys_portal_deleted AFTER DELETE ON surveys FOR EACH STATEMENT EXECUTE FUNCTION portal_all_changed();
+CREATE TRIGGER waves_portal AFTER UPDATE OF status, start_at, deadline, estimated_minutes, survey_id ON waves FOR EACH ROW WHEN ((((((old.status IS DISTINCT FROM new.status) OR (old.start_at IS DISTINCT FROM new.start_at)) OR (old.deadline IS DISTINCT FROM new.deadline)) OR (old.estimated_minutes IS DISTINCT FROM new.estimated_minutes)) OR (old.survey_id IS DISTINCT FROM new.survey_id))) EXECUTE FUNCTION portal_all_changed();
+CREATE TRIGGER waves_portal_deleted AFTER DELETE ON waves FOR EACH STATEMENT EXECUTE FUNCTION portal_all_changed();

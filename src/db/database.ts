@@ -22,6 +22,7 @@ import { up0008 } from './migrations/0008-batch-running.ts';
 import { up0009 } from './migrations/0009-portal-index.ts';
 import { up0010 } from './migrations/0010-invitations-wave-order.ts';
 import { up0011 } from './migrations/0011-batch-heartbeat.ts';
+import { up0012 } from './migrations/0012-portal-changes.ts';
 import type { Database } from './schema.ts';
 import { statementCache } from './statement-cache.ts';
 
@@ -96,6 +97,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0009-portal-index': { up: up0009(dialect) },
     '0010-invitations-wave-order': { up: up0010(dialect) },
     '0011-batch-heartbeat': { up: up0011 },
+    '0012-portal-changes': { up: up0012(dialect) },
   };
 }
 

@@ -41,5 +41,14 @@ export async function dumpSchema(db: Db): Promise<string> {
   }
   if (table) lines.push(');');
   for (const i of indexes.rows) lines.push(`${i.indexdef.replace(/ ON [a-z_]+\./, ' ON ')};`);
+  const functions = await sql<{ def: string }>`
+    select pg_get_functiondef(p.oid) as def from pg_proc p
+    where p.pronamespace = current_schema()::regnamespace order by p.proname`.execute(db.kysely);
+  for (const f of functions.rows) lines.push(`${f.def.replace(/ [a-z_]+\.([a-z_]+\()/, ' $1').trim()};`);
+  const triggers = await sql<{ def: string }>`
+    select pg_get_triggerdef(t.oid) as def from pg_trigger t join pg_class c on c.oid = t.tgrelid
+    where not t.tgisinternal and c.relnamespace = current_schema()::regnamespace
+    order by c.relname, t.tgname`.execute(db.kysely);
+  for (const t of triggers.rows) lines.push(`${t.def.replace(/ ON [a-z_]+\./, ' ON ')};`);
   return `${lines.join('\n')}\n`;
 }

@@ -30,6 +30,7 @@ export interface Database {
   distribution_outbox: DistributionOutboxTable;
   quotas: QuotasTable;
   quota_cells: QuotaCellsTable;
+  portal_changes: PortalChangesTable;
 }
 
 export interface UsersTable {
@@ -346,4 +347,14 @@ export interface QuotaCellsTable {
   max_completes: number;
   /** Completes taken, moved only by the guarded update in the completion transaction. */
   completes: number;
+}
+
+/**
+ * The portal cache's change feed, appended by triggers (migration 0012): one row per write that
+ * may change what the portal lists. PostgreSQL rows also carry the writer's transaction id (`xid`).
+ */
+export interface PortalChangesTable {
+  seq: Generated<number>;
+  /** The member's external id; null: any member (a wave or survey changed). */
+  member: string | null;
 }
