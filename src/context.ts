@@ -77,6 +77,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
         })
       : null,
     log: log.child({ module: 'distribution' }),
+    portal: { maxMembers: config.portalCacheMembers },
   });
   let batch: BatchService | undefined;
   return {

@@ -25,6 +25,8 @@ export interface Config {
   logLevel: string;
   /** Largest accepted request body, bytes. */
   bodyLimit: number;
+  /** Members the portal keeps in each process's cache (`ENQUETE_PORTAL_CACHE`); 0: none. */
+  portalCacheMembers: number;
 }
 
 const keys = {
@@ -40,6 +42,7 @@ const keys = {
   ENQUETE_PUBLIC_URL: 'publicUrl',
   ENQUETE_LOG_LEVEL: 'logLevel',
   ENQUETE_BODY_LIMIT: 'bodyLimit',
+  ENQUETE_PORTAL_CACHE: 'portalCacheMembers',
 } as const;
 
 const schema = z.object({
@@ -68,6 +71,7 @@ const schema = z.object({
     .int()
     .min(1024)
     .default(2 * 1024 * 1024),
+  ENQUETE_PORTAL_CACHE: z.coerce.number().int().min(0).default(100_000),
 });
 
 /**
@@ -110,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     publicUrl,
     logLevel: c.ENQUETE_LOG_LEVEL,
     bodyLimit: c.ENQUETE_BODY_LIMIT,
+    portalCacheMembers: c.ENQUETE_PORTAL_CACHE,
   };
 }
 

@@ -5,7 +5,7 @@ import type { SurveyService } from '../surveys/index.ts';
 import { queueFirstMessages } from './dispatch.ts';
 import type { Mailer } from './email/index.ts';
 import { listOutbox, outboxCounts } from './outbox-queries.ts';
-import { portalLookup } from './portal.ts';
+import { type PortalOptions, portalLookup } from './portal.ts';
 import { createQuotaHook } from './quota-hook.ts';
 import { createQuotaService } from './quota-store.ts';
 import type { QuotaService } from './quota-types.ts';
@@ -53,6 +53,8 @@ export interface DistributionDeps {
   completionHooks?: CompletionHook[];
   /** Members per wave-creation batch (default 10,000). */
   waveBatchSize?: number;
+  /** The portal's in-process cache (default 100,000 members, fresh within 1 s); see portal.ts. */
+  portal?: PortalOptions;
 }
 
 /** What one pass of the loop did. */
@@ -126,12 +128,32 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
   const { db, clock, surveys, panel, publicUrl } = deps;
   const mailer = deps.mailer ?? null;
   const k = db.kysely;
+  const portal = portalLookup({
+    db,
+    clock,
+    publicUrl,
+    ...(deps.portal ? { options: deps.portal } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
+  });
   const gate = createInvitationGate({
     clock,
     surveys,
     onComplete: chainCompletionHooks([createQuotaHook({ panel }), ...(deps.completionHooks ?? [])]),
+    committed: portal.touch,
   });
-  const portal = portalLookup({ db, clock, publicUrl });
+  surveys.onChange(portal.touch);
+  /**
+   * Writes of the hub that may change the portal (statuses, opt-outs, waves) tell it once they
+   * have committed, failed or not (a failure may have committed part), so this process's next
+   * answer reads the change feed first; other processes read it within the bound.
+   */
+  const touching = async <T>(write: Promise<T>): Promise<T> => {
+    try {
+      return await write;
+    } finally {
+      portal.touch();
+    }
+  };
   const flow = { db, clock, surveys, panel, publicUrl };
   const empty: SendReport = { sent: 0, retried: 0, failed: 0, cancelled: 0 };
   let timer: NodeJS.Timeout | null = null;
@@ -140,28 +162,31 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
 
   const service: DistributionService = {
     createWave: (input) =>
-      createWave(
-        {
-          db,
-          clock,
-          ids: deps.ids,
-          surveys,
-          panel,
-          publicUrl,
-          ...(deps.waveBatchSize ? { batchSize: deps.waveBatchSize } : {}),
-        },
-        input,
+      touching(
+        createWave(
+          {
+            db,
+            clock,
+            ids: deps.ids,
+            surveys,
+            panel,
+            publicUrl,
+            ...(deps.waveBatchSize ? { batchSize: deps.waveBatchSize } : {}),
+          },
+          input,
+        ),
       ),
     listWaves: (filter) => listWaves(k, filter),
     getWave: async (id) => toWave(await waveRow(k, id)),
     progress: (id) => waveProgress(k, db.dialect, id),
-    externalEntry: (token, channel) => enterExternal({ db, clock, surveys }, token, channel),
-    recordReturn: (token, outcome, sig) => recordReturn({ db, clock, surveys }, token, outcome, sig),
+    externalEntry: (token, channel) => touching(enterExternal({ db, clock, surveys }, token, channel)),
+    recordReturn: (token, outcome, sig) =>
+      touching(recordReturn({ db, clock, surveys }, token, outcome, sig)),
     returnLinks: async (waveId) => returnLinksOf(publicUrl, await waveRow(k, waveId)),
     gate,
     quotas: createQuotaService({ db, clock, ids: deps.ids, surveys, panel }),
-    queueDue: (limit) => queueFirstMessages(flow, limit),
-    sendDue: async (limit) => (mailer ? sendDue({ db, clock, mailer }, limit) : { ...empty }),
+    queueDue: (limit) => touching(queueFirstMessages(flow, limit)),
+    sendDue: async (limit) => (mailer ? touching(sendDue({ db, clock, mailer }, limit)) : { ...empty }),
     runReminders: () => runReminders(flow),
     async tick() {
       // No reminders here: the built-in batch job `reminders` owns them, so they show as runs with
@@ -185,7 +210,7 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
     outbox: (query = {}) => listOutbox(k, query),
     outboxCounts: (waveId) => outboxCounts(k, waveId),
     unsubscribeInfo: (token) => unsubscribeInfo({ db, clock, panel }, token),
-    unsubscribe: (token, channel) => unsubscribe({ db, clock, panel }, token, channel),
+    unsubscribe: (token, channel) => touching(unsubscribe({ db, clock, panel }, token, channel)),
     sending: mailer !== null,
     start(options = {}) {
       if (timer || stopped) return;

@@ -1,63 +1,144 @@
 import { CompiledQuery } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { Clock } from '../kernel/index.ts';
+import { PortalCache, type PortalEntry, type PortalRow } from './portal-cache.ts';
+import { createPortalFeed, type PortalFeedTimes } from './portal-feed.ts';
 import type { InvitationStatus, PortalSurvey } from './types.ts';
 
-interface PortalRow {
+interface PortalSqlRow {
+  wave_id: string;
   survey_id: string;
   title: string;
   token: string;
   status: InvitationStatus;
   invited_at: string;
+  start_at: string;
   deadline: string | null;
   estimated_minutes: number | null;
 }
 
+/** The portal lists at most this many surveys. */
+const maxListed = 100;
+
 /**
- * The portal's question, "what is open for this member?", as one statement written once per
- * dialect: the member by external id (unique index), their open invitations from one range of the
- * covering index `invitations_portal` (member_id, status, …; migration 0009), each joined to its
- * wave and survey by primary key. Open means: still pending, the wave started and not past its deadline, the survey
- * published and not closed, the member not opted out. It reads `members` and `surveys` directly
- * (read-only): this is the hot path, and one indexed statement is the point.
+ * A member's pending invitations as the cache keeps them, as one statement written once per
+ * dialect: the member by external id (unique index), their pending invitations from one range of
+ * the covering index `invitations_portal` (member_id, status, …; migration 0009), each joined to
+ * its wave and survey by primary key; ready waves of published, open surveys, the member not opted
+ * out. The start is left to the answer, so an entry holds the waves still to start; so is the
+ * deadline, but waves already past it are left out (their rows cannot come back unless the wave
+ * changes, which clears the cache). It reads `members` and `surveys` directly (read-only): this
+ * is the hot path.
  */
-function portalSql(placeholder: (n: number) => string): string {
-  return `select i.survey_id, s.title, i.token, i.status, i.invited_at, w.deadline, w.estimated_minutes
+function entrySql(placeholder: (n: number) => string): string {
+  return `select i.wave_id, i.survey_id, s.title, i.token, i.status, i.invited_at, w.start_at, w.deadline, w.estimated_minutes
 from members m
 join invitations i on i.member_id = m.id
 join waves w on w.id = i.wave_id
 join surveys s on s.id = i.survey_id
 where m.external_id = ${placeholder(1)} and m.opted_out_at is null
   and i.status in ('invited', 'sent', 'send_failed', 'opened', 'started')
-  and w.status = 'ready' and w.start_at <= ${placeholder(2)}
-  and (w.deadline is null or w.deadline > ${placeholder(3)})
+  and w.status = 'ready' and (w.deadline is null or w.deadline > ${placeholder(2)})
   and s.closed = 0 and s.current_version is not null
-order by i.invited_at desc, i.id desc
-limit 100`;
+order by i.invited_at desc, i.id desc`;
+}
+
+/** The open surveys of an entry at `now`: started, not past the deadline; newest first, at most 100. */
+function openAt(entry: PortalEntry, now: string): PortalSurvey[] {
+  const open: PortalSurvey[] = [];
+  for (const r of entry.rows) {
+    const w = r.wave;
+    if (w.startAt > now || (w.deadline !== null && w.deadline <= now)) continue;
+    open.push({
+      surveyId: w.surveyId,
+      title: w.title,
+      link: r.link,
+      deadline: w.deadline,
+      estimatedMinutes: w.estimatedMinutes,
+      status: r.status,
+      invitedAt: r.invitedAt,
+    });
+    if (open.length === maxListed) break;
+  }
+  return open;
+}
+
+export interface PortalOptions {
+  /** Members kept in the process's cache (default 100,000); 0 reads the database every time. */
+  maxMembers?: number;
+  /** How fresh the cache must be; see PortalFeedTimes. */
+  times?: PortalFeedTimes;
+}
+
+/** The portal lookup; see {@link portalLookup}. */
+export interface PortalLookup {
+  (externalId: string): Promise<PortalSurvey[]>;
+  /** A write that may change the portal committed in this process: the next answer sees it. */
+  touch(): void;
+  /** Members in the cache now. */
+  readonly cached: number;
 }
 
 /**
- * Builds the portal lookup for a database: the SQL text is made once; a request only binds the
- * external id and the time.
+ * Builds the portal lookup for a database: "what is open for this member?", from an in-process
+ * LRU cache of each member's pending invitations (with their waves' start and deadline, so that
+ * time is applied at each answer from `clock`). The cache learns of writes from the change feed
+ * `portal_changes` (migration 0012; see portal-feed.ts): no answer comes from a read of the feed
+ * older than `times.boundMs` (1 s), and a write of this process that calls `touch()` afterwards
+ * shows in the next answer.
  *
  * @example
  * const openSurveys = portalLookup({ db, clock, publicUrl });
  * await openSurveys('M-1024'); // → [{ surveyId, title, link, deadline, estimatedMinutes, … }]
  */
-export function portalLookup(deps: { db: Db; clock: Clock; publicUrl: string }) {
+export function portalLookup(deps: {
+  db: Db;
+  clock: Clock;
+  publicUrl: string;
+  options?: PortalOptions;
+  log?: { error(obj: object, msg: string): void };
+}): PortalLookup {
   const { db, clock, publicUrl } = deps;
-  const text = portalSql((n) => (db.dialect === 'postgres' ? `$${n}` : '?'));
-  return async (externalId: string): Promise<PortalSurvey[]> => {
-    const now = clock.now().toISOString();
-    const result = await db.kysely.executeQuery<PortalRow>(CompiledQuery.raw(text, [externalId, now, now]));
-    return result.rows.map((r) => ({
-      surveyId: r.survey_id,
-      title: r.title,
+  const text = entrySql((n) => (db.dialect === 'postgres' ? `$${n}` : '?'));
+  const maxMembers = deps.options?.maxMembers ?? 100_000;
+  const load = async (externalId: string, now: string): Promise<PortalEntry> => {
+    const result = await db.kysely.executeQuery<PortalSqlRow>(CompiledQuery.raw(text, [externalId, now]));
+    const rows: PortalRow[] = result.rows.map((r) => ({
+      wave: cache.wave(r.wave_id, {
+        surveyId: r.survey_id,
+        title: r.title,
+        startAt: r.start_at,
+        deadline: r.deadline,
+        estimatedMinutes: r.estimated_minutes === null ? null : Number(r.estimated_minutes),
+      }),
       link: `${publicUrl}/s/${encodeURIComponent(r.token)}?ch=portal`,
-      deadline: r.deadline,
-      estimatedMinutes: r.estimated_minutes === null ? null : Number(r.estimated_minutes),
       status: r.status,
       invitedAt: r.invited_at,
     }));
+    return { filledAt: now, rows };
   };
+  const cache = new PortalCache({ max: Math.max(maxMembers, 1), load });
+  const feed = createPortalFeed({
+    db,
+    clock,
+    sink: cache,
+    ...(deps.options?.times ? { times: deps.options.times } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
+  });
+
+  const lookup = async (externalId: string): Promise<PortalSurvey[]> => {
+    if (maxMembers === 0) {
+      const now = clock.now().toISOString();
+      return openAt(await load(externalId, now), now);
+    }
+    const wait = feed.ready();
+    if (wait) await wait;
+    const now = clock.now().toISOString();
+    const entry = cache.get(externalId, now);
+    return openAt(entry instanceof Promise ? await entry : entry, now);
+  };
+  return Object.defineProperties(lookup, {
+    touch: { value: () => feed.touch() },
+    cached: { get: () => cache.size },
+  }) as PortalLookup;
 }

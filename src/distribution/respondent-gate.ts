@@ -45,6 +45,12 @@ export interface InvitationGate {
   /** Decides a completion's outcome in its transaction (quotas); `completed` unless a hook says otherwise. */
   onComplete: CompletionHook;
   /**
+   * Called after a transaction that reported a step (opened, started, finished) committed: what
+   * the hub keeps of invitation state (the portal's cache) is brought up to date before it next
+   * answers. Before the commit would be too soon: another connection would not see the step yet.
+   */
+  committed(): void;
+  /**
    * The panel's external id of the member behind each of `tokens` that is an invitation token
    * (one query, for a page of an export); open-link tokens are not in the map.
    *
@@ -124,6 +130,7 @@ export function createInvitationGate(deps: {
   clock: Clock;
   surveys: SurveyService;
   onComplete: CompletionHook;
+  committed: () => void;
 }): InvitationGate {
   const { clock } = deps;
   const find = async (db: Kysely<Database>, token: string) => {
@@ -174,6 +181,7 @@ export function createInvitationGate(deps: {
       await advance(trx, clock, token, status, null);
     },
     onComplete: deps.onComplete,
+    committed: deps.committed,
     async memberExternalIds(db, tokens) {
       if (tokens.length === 0) return new Map();
       const rows = await db

@@ -35,6 +35,7 @@ const noInvitations: InvitationGate = {
   started: async () => {},
   finished: async () => {},
   onComplete: async () => 'completed',
+  committed: () => {},
   memberExternalIds: async () => new Map(),
 };
 
@@ -96,6 +97,7 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) await gate.opened(trx, token, channel ?? null);
     });
+    gate.committed();
     return rowOf(token);
   }
 
@@ -187,6 +189,7 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
         if (changed === 0) throw responseErrors.closed();
         await gate.started(trx, token);
       });
+      gate.committed();
     },
 
     async complete(token, input) {
@@ -198,7 +201,7 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
       if (!screenedOut && !result.ok) throw responseErrors.invalid(result.issues);
       const status = screenedOut ? 'screened_out' : 'completed';
       const now = isoNow(clock);
-      return k.transaction().execute(async (trx) => {
+      const outcome = await k.transaction().execute(async (trx) => {
         const changed = await updateInProgress(trx, token, {
           status,
           data: JSON.stringify(result.data),
@@ -234,6 +237,8 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
         await gate.finished(trx, token, final);
         return { responseId: row.id, status: final, html: screenedOut?.html ?? null, repeated: false };
       });
+      gate.committed();
+      return outcome;
     },
 
     async counts(surveyId) {

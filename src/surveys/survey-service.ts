@@ -86,6 +86,10 @@ export function createSurveyService(deps: { db: Db; clock: Clock; ids: Ids }): S
   const { db, clock, ids } = deps;
   const k = db.kysely;
   const cache = new Map<string, CompiledSurvey>();
+  const listeners: ((surveyId: string) => void)[] = [];
+  const changed = (id: string) => {
+    for (const listener of listeners) listener(id);
+  };
 
   async function row(id: string): Promise<SurveyRow> {
     const found = await k.selectFrom('surveys').selectAll().where('id', '=', id).executeTakeFirst();
@@ -171,8 +175,10 @@ export function createSurveyService(deps: { db: Db; clock: Clock; ids: Ids }): S
     return { version, publishedAt, publishedBy: actor };
   }
 
-  function publish(id: string, actor: Actor): Promise<SurveyVersionInfo> {
-    return k.transaction().execute((trx) => publishIn(trx, id, actor));
+  async function publish(id: string, actor: Actor): Promise<SurveyVersionInfo> {
+    const published = await k.transaction().execute((trx) => publishIn(trx, id, actor));
+    changed(id);
+    return published;
   }
 
   async function getVersion(id: string, version: number) {
@@ -218,6 +224,7 @@ export function createSurveyService(deps: { db: Db; clock: Clock; ids: Ids }): S
           .execute();
         if (input.publish) await publishIn(trx, id, input.actor, checked.codebook);
       });
+      changed(id);
       return detail(id);
     },
 
@@ -235,10 +242,15 @@ export function createSurveyService(deps: { db: Db; clock: Clock; ids: Ids }): S
         })
         .where('id', '=', id)
         .execute();
+      changed(id);
       return detail(id);
     },
 
     publish,
+
+    onChange(listener) {
+      listeners.push(listener);
+    },
 
     async updateSettings(id, input) {
       await row(id);
@@ -246,8 +258,10 @@ export function createSurveyService(deps: { db: Db; clock: Clock; ids: Ids }): S
       if (input.openLink !== undefined) changes.open_link = input.openLink ? 1 : 0;
       if (input.closed !== undefined) changes.closed = input.closed ? 1 : 0;
       if (input.client !== undefined) changes.client = input.client;
-      if (Object.keys(changes).length > 0)
+      if (Object.keys(changes).length > 0) {
         await k.updateTable('surveys').set(changes).where('id', '=', id).execute();
+        changed(id);
+      }
       return detail(id);
     },
 

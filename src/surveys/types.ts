@@ -180,6 +180,11 @@ export interface SurveyService {
   ): Promise<SurveyDetail>;
   /** Freezes the draft as the next version. Publishing an unchanged draft returns the current version. */
   publish(id: string, actor: Actor): Promise<SurveyVersionInfo>;
+  /**
+   * Calls `listener` after each committed write of a survey's title, published version or
+   * settings (e.g. closed), so that caches of other modules in this process (the portal's) refresh.
+   */
+  onChange(listener: (surveyId: string) => void): void;
   /** Settings that are not part of the definition. */
   updateSettings(
     id: string,

@@ -8,9 +8,10 @@ const memberParams = z.object({ externalId: z.string().min(1).max(200) });
 
 /**
  * The member portal's question, "what is open for this member?", for API keys with role
- * `portal` (and admins). It is the hot path (the portal asks on every top-page view): one indexed
- * statement in the distribution module, nothing written per request (GET is not audited), and
- * never cached on the way, since the answer changes as the member answers.
+ * `portal` (and admins). It is the hot path (the portal asks on every top-page view): answered
+ * from the distribution module's in-process cache (fresh within 1 s of any process's write, at
+ * once for this process's), nothing written per request (GET is not audited), and never cached
+ * on the way (`no-store`), since the answer changes as the member answers.
  *
  * @example
  * portalRoutes(app, { distribution: ctx.distribution });
