@@ -7,6 +7,11 @@
 // by better-sqlite3 behind a bare route (bench/lib/baseline-portal-sql-server.ts).
 //   node --import tsx bench/portal.ts [--members 1000000] [--surveys 10] [--connections 10]
 //     [--duration 10] [--rounds 3] [--bulk] [--rebuild] [--profile DIR (--cpu-prof of both servers)]
+//     [--active N] [--cache N]
+// --active N: the requests come from N members (a fixed random subset, uniform among them), as a
+// site's active members come back to its top page; default every member (uniform over all: the
+// worst case for the server's cache). --cache N: ENQUETE_PORTAL_CACHE of the server (members in its
+// cache; default 100,000; 0 reads the database on every request).
 // The database is built once and cached under the OS temp dir, keyed by its size
 // (enquete-bench-portal-<members>m-<surveys>s/, with built.json once complete); --rebuild makes it
 // again; a cached database is brought to the latest migration in place. The members are generated (bench/lib/generated-panel.ts); every wave goes through
@@ -39,6 +44,8 @@ const { values } = parseArgs({
     bulk: { type: 'boolean', default: false },
     rebuild: { type: 'boolean', default: false },
     profile: { type: 'string' },
+    active: { type: 'string' },
+    cache: { type: 'string' },
   },
 });
 const members = Number(values.members);
@@ -130,8 +137,15 @@ const ctx = await createContext(config());
 const { key } = await ctx.auth.createApiKey({ name: 'bench portal', role: 'portal', actor: 'cli' });
 await ctx.db.close();
 const headers = { authorization: `Bearer ${key}` };
+// The members traffic comes from: the first `active` of a shuffle of all of them.
+const active = values.active ? Math.min(Number(values.active), members) : members;
+const pool = Int32Array.from({ length: members }, (_, i) => i + 1);
+for (let i = 0; i < active; i++) {
+  const j = i + Math.floor(Math.random() * (members - i));
+  [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+}
 const memberPath = () =>
-  `/api/v1/portal/members/m${String(1 + Math.floor(Math.random() * members)).padStart(7, '0')}/surveys`;
+  `/api/v1/portal/members/m${String(pool[Math.floor(Math.random() * active)]).padStart(7, '0')}/surveys`;
 
 function hammer(url: string, seconds: number) {
   return autocannon({
@@ -169,6 +183,7 @@ const enquete = await startServer([...serverArgs, 'bin/enquete.mjs', 'serve', '-
   ENQUETE_LOG_LEVEL: 'warn',
   ENQUETE_ADMIN_PASSWORD: 'bench-password-1',
   ENQUETE_PUBLIC_URL: 'https://survey.example.org',
+  ...(values.cache ? { ENQUETE_PORTAL_CACHE: values.cache } : {}),
 });
 let baseline: Awaited<ReturnType<typeof startServer>> | null = null;
 let sqlBaseline: Awaited<ReturnType<typeof startServer>> | null = null;
@@ -176,6 +191,8 @@ const ours: Round[] = [];
 const bare: Round[] = [];
 const bareSql: Round[] = [];
 let size = 0;
+let rss = 0;
+let peak = 0;
 try {
   const answer = await fetch(`${enquete.url}/api/v1/portal/members/m0000001/surveys`, { headers });
   const sample = (await answer.json()) as { surveys: unknown[] };
@@ -204,6 +221,9 @@ try {
     bare.push(await measure(baseline.url));
     bareSql.push(await measure(sqlBaseline.url));
   }
+  const status = readFileSync(`/proc/${enquete.child.pid}/status`, 'utf8');
+  rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  peak = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 } finally {
   await enquete.stop();
   await baseline?.stop();
@@ -213,7 +233,9 @@ try {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(
   `portal, ${members} members, ${members * surveys} invitations, SQLite; ${connections} connections, ` +
-    `${rounds} rounds of ${duration} s each after a warm-up; answers of ${surveys} surveys, ${size} bytes`,
+    `${rounds} rounds of ${duration} s each after a warm-up; answers of ${surveys} surveys, ${size} bytes; ` +
+    `requests from ${active === members ? 'every member' : `${active} active members`}, uniform; ` +
+    `server cache ${values.cache ?? '100000 (default)'} members`,
 );
 for (let r = 0; r < rounds; r++) {
   const [o, b] = [ours[r]!, bare[r]!];
@@ -240,6 +262,7 @@ console.log(
   `  same SQL ${Math.round(sqlRps)} req/s  p99 ${median(bareSql.map((b) => b.p99))} ms  ` +
     `(bare Fastify + the portal's statement by better-sqlite3; informational: enquete is ${(oursRps / sqlRps).toFixed(2)} of it)`,
 );
+console.log(`  enquete server RSS ${Math.round(rss)} MB at the end (peak ${Math.round(peak)} MB)`);
 const ratio = oursRps / bareRps;
 console.log(
   `  ratio    ${ratio.toFixed(2)}  [targets: >= 0.5 ${ratio >= 0.5 ? 'met' : 'MISSED'}, ` +
