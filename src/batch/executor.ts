@@ -120,7 +120,7 @@ export class Executor {
 
   /** `claimed` is the run as the claim left it: running, its attempt counted. */
   async execute(claimed: RunRow, job: JobDefinition): Promise<void> {
-    const { store, clock } = this.#p;
+    const { store } = this.#p;
     const attempt = claimed.attempt;
     const masker = this.#p.masker();
     // A first attempt has no lines yet; a retry continues the numbering.

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildCommand } from '../../src/batch/runners/command.ts';
 import { LocalRunner } from '../../src/batch/runners/local/local-runner.ts';
+import { ProcessHost } from '../../src/batch/runners/local/process-host.ts';
 import type { LogStream, RunSpec } from '../../src/batch/runners/runner.ts';
 import { alive, eventually, groupMembers } from './helpers/processes.ts';
 
@@ -127,6 +128,22 @@ describe('local runner', () => {
     expect(outcome.exitCode).toBeNull();
     expect(outcome.retryable).toBe(false);
     expect(outcome.error).toContain('ENOENT');
+  });
+
+  it('stops a job whose process host died, and calls it a retryable failure', async () => {
+    const host = new ProcessHost();
+    const runner = new LocalRunner({ spawn: (command, args, options) => host.spawn(command, args, options) });
+    const c = collector();
+    const done = runner.run(spec(['/bin/sh', '-c', 'echo up; exec sleep 300']), c.io());
+    await eventually(() => (c.lines.some(([, t]) => t === 'up') ? true : undefined));
+    const leader = Number(/started process (\d+)/.exec(c.lines.map(([, t]) => t).join('\n'))![1]);
+    process.kill(host.pid!, 'SIGKILL');
+    expect(await done).toEqual({
+      exitCode: null,
+      error: `lost process ${leader}: the process host stopped`,
+      retryable: true,
+    });
+    await eventually(() => (groupMembers(leader).length === 0 ? true : undefined));
   });
 
   it('kills the whole process group when stopped', async () => {

@@ -246,7 +246,7 @@ describe.each(dialects())('a launcher process killed while running a job, on %s'
           .executeTakeFirst()) ?? undefined,
       800,
     );
-    // The job's command runs in its own process group, which outlives a SIGKILL of its launcher.
+    // The job's command leads its own process group.
     const group = await eventually(() => {
       try {
         const pgid = Number(readFileSync(join(dir, 'pgid'), 'utf8'));
@@ -259,6 +259,8 @@ describe.each(dialects())('a launcher process killed while running a job, on %s'
     cli.kill('SIGKILL');
     await exited;
     expect(alive(cli.pid!)).toBe(false);
+    // The launcher's process host saw it go and stopped the job: no orphan runs next to the retry.
+    await eventually(() => (groupMembers(group).length === 0 ? true : undefined));
 
     writeFileSync(join(dir, 'go'), '');
     service = createBatchService({

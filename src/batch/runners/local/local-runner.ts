@@ -1,12 +1,23 @@
-import { type ChildProcess, spawn as nodeSpawn, type SpawnOptions } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { LineSplitter } from '../line-splitter.ts';
 import type { RunIo, Runner, RunOutcome, RunSpec } from '../runner.ts';
+import { type SpawnedProcess, sharedProcessHost } from './process-host.ts';
 
-/** The process-spawning port: node's `spawn` by default, a wrapper or fake in tests. */
+/** node's `spawn`, or a wrapper or fake of it in tests. */
 export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
 
+/**
+ * How the local runner starts a process: through the process host by default (see
+ * {@link ProcessHost}); node's `spawn`, a wrapper or a fake in tests.
+ */
+export type ProcessStarter = (
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions,
+) => SpawnedProcess;
+
 export interface LocalRunnerProps {
-  spawn?: Spawner;
+  spawn?: ProcessStarter;
   /** Sends a signal to a process group (negative pid); `process.kill` by default. */
   kill?: (pid: number, signal: NodeJS.Signals) => void;
   /** Between SIGTERM and SIGKILL when a run is stopped. */
@@ -51,14 +62,15 @@ export const inheritedVariables = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPD
  */
 export class LocalRunner implements Runner {
   readonly kind = 'local' as const;
-  readonly #spawn: Spawner;
+  readonly #spawn: ProcessStarter;
   readonly #kill: (pid: number, signal: NodeJS.Signals) => void;
   readonly #graceMs: number;
   readonly #baseEnv: Record<string, string>;
   readonly #limitMemory: boolean;
 
   constructor(props: LocalRunnerProps = {}) {
-    this.#spawn = props.spawn ?? nodeSpawn;
+    this.#spawn =
+      props.spawn ?? ((command, args, options) => sharedProcessHost().spawn(command, args, options));
     this.#kill = props.kill ?? ((pid, signal) => process.kill(pid, signal));
     this.#graceMs = props.killGraceMs ?? 5_000;
     this.#limitMemory = props.limitMemory ?? process.platform !== 'win32';
@@ -76,7 +88,7 @@ export class LocalRunner implements Runner {
     const argv = limited ? withMemoryLimit(spec.command, spec.memory!) : spec.command;
     const [command, ...args] = argv as [string, ...string[]];
     return new Promise((resolve) => {
-      let child: ChildProcess;
+      let child: SpawnedProcess;
       try {
         child = this.#spawn(command, args, {
           cwd: spec.workdir ?? undefined,
@@ -95,8 +107,14 @@ export class LocalRunner implements Runner {
 
       let stopping: NodeJS.Signals | null = null;
       let killTimer: NodeJS.Timeout | undefined;
+      /** A stop asked for before the host reported the pid: done when it does. */
+      let stopWhenStarted = false;
       const stopGroup = () => {
-        if (child.pid === undefined || killTimer) return;
+        if (child.pid === undefined) {
+          stopWhenStarted = true;
+          return;
+        }
+        if (killTimer) return;
         this.#signalGroup(child.pid, 'SIGTERM');
         killTimer = setTimeout(() => this.#signalGroup(child.pid!, 'SIGKILL'), this.#graceMs);
         killTimer.unref();
@@ -113,13 +131,17 @@ export class LocalRunner implements Runner {
         // The original list form names an image for ECS; here it runs on this machine.
         io.onNote(`image ${spec.image} is not used by the local runner; set runner: container to run in it`);
       }
-      // spawn() returns once the child has exec'd (or failed to); a pid means it runs. Noted now,
-      // not on the 'spawn' event, which waits until a burst of synchronous spawns is over.
-      if (child.pid !== undefined) {
+      const started = () => {
         io.onNote(
           `started process ${child.pid} (${this.kind} runner${limited ? `, data limit ${spec.memory} MiB` : ''})`,
         );
-      }
+        if (stopWhenStarted) stopGroup();
+      };
+      // node's spawn() returns once the child has exec'd, with its pid: noted now, not on the
+      // 'spawn' event, which waits until a burst of synchronous spawns is over. The host reports
+      // the pid with its 'spawn' event.
+      if (child.pid !== undefined) started();
+      else child.once('spawn', started);
       child.once('exit', (code, signal) => {
         exit = { code, signal };
         // Children left behind would keep the output pipes open and outlive the run.
@@ -129,7 +151,14 @@ export class LocalRunner implements Runner {
         if (exit) return;
         io.signal.removeEventListener('abort', onAbort);
         clearTimeout(killTimer);
-        resolve({ exitCode: null, error: `cannot start ${command}: ${error.message}`, retryable: false });
+        if (child.pid === undefined) {
+          resolve({ exitCode: null, error: `cannot start ${command}: ${error.message}`, retryable: false });
+          return;
+        }
+        // It ran, and is out of reach (the process host died): stop what is left of it; another
+        // attempt may do better.
+        this.#signalGroup(child.pid, 'SIGKILL');
+        resolve({ exitCode: null, error: `lost process ${child.pid}: ${error.message}`, retryable: true });
       });
       child.once('close', () => {
         io.signal.removeEventListener('abort', onAbort);
