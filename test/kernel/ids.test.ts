@@ -32,3 +32,43 @@ describe('cryptoIds', () => {
     }
   });
 });
+
+describe('cryptoIds.sortableId', () => {
+  const decodeTime = (id: string) =>
+    [...id.slice(3, 13)].reduce((n, c) => n * 32 + '0123456789abcdefghjkmnpqrstvwxyz'.indexOf(c), 0);
+
+  it('puts the instant first (10 base32 digits of milliseconds) and 13 random digits (65 bits) after it', () => {
+    const at = new Date('2026-12-04T07:30:00.123Z');
+    const id = cryptoIds.sortableId('mb', at);
+    expect(id).toMatch(/^mb_[0-9a-hjkmnp-tv-z]{23}$/);
+    expect(decodeTime(id)).toBe(at.getTime());
+    // 1,796,369,400,123 ms is 01k8vvbg9r in JavaScript's base 32 (0-9a-v), Crockford's letters skip i l o u.
+    expect((1_796_369_400_123).toString(32)).toBe('1k8vvbg9r');
+    expect(id.slice(3, 13)).toBe('01m8zzbg9v');
+  });
+
+  it('sorts by time, and makes a burst of 100,000 at one instant all distinct', () => {
+    const start = Date.parse('2026-12-04T07:30:00Z');
+    const made = Array.from({ length: 2000 }, (_, i) => cryptoIds.sortableId('mb', new Date(start + i * 7)));
+    expect([...made].sort()).toEqual(made);
+    // Far from the first instant too: one more digit of time changes, the order holds.
+    const later = cryptoIds.sortableId('mb', new Date(start + 40 * 365 * 86_400_000));
+    expect(later > made.at(-1)!).toBe(true);
+
+    const at = new Date(start);
+    const burst = new Set<string>();
+    const seen = Array.from({ length: 13 }, () => new Set<string>());
+    for (let i = 0; i < 100_000; i++) {
+      const id = cryptoIds.sortableId('mb', at);
+      burst.add(id);
+      for (let p = 0; p < 13; p++) seen[p]!.add(id[13 + p]!);
+    }
+    expect(burst.size).toBe(100_000);
+    // Every random digit takes all 32 values: none is fixed or derived from the time.
+    expect(seen.map((s) => s.size)).toEqual(Array(13).fill(32));
+  });
+
+  it('leaves id() as it was: 12 random digits, no time', () => {
+    expect(cryptoIds.id('sv')).toMatch(/^sv_[0-9a-hjkmnp-tv-z]{12}$/);
+  });
+});

@@ -21,6 +21,7 @@ function idsWithCollision(after: number): Ids {
   let first = '';
   return {
     token: base.token,
+    sortableId: base.sortableId,
     id: (prefix) => {
       n++;
       const id = base.id(prefix);
