@@ -64,7 +64,13 @@ export async function importMembers(
     batch = [];
     const counts = await deps.db.kysely.transaction().execute(async (trx) => {
       await writeAttributeTypes(trx, revised, now);
-      return writeBatch(trx, rowsToWrite, plan, { ids: deps.ids, now, types: known });
+      return writeBatch(trx, rowsToWrite, plan, {
+        dialect: deps.db.dialect,
+        ids: deps.ids,
+        at: deps.clock.now(),
+        now,
+        types: known,
+      });
     });
     for (const r of revised) written.set(r.key, r.type);
     result.inserted += counts.inserted;

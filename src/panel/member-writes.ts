@@ -1,15 +1,19 @@
-import type { Insertable, Kysely } from 'kysely';
-import type { Database, MemberAttributesTable, MembersTable } from '../db/index.ts';
+import type { Kysely } from 'kysely';
+import type { Database, Dialect } from '../db/index.ts';
 import type { Ids } from '../kernel/index.ts';
 import type { HeaderPlan } from './header.ts';
 import type { MemberRow } from './member-rows.ts';
+import {
+  type AttributeEntry,
+  deleteAttributes,
+  insertAttributes,
+  type MemberUpsert,
+  type StoredMember,
+  selectMembers,
+  upsertMembers,
+} from './member-statements.ts';
 import type { AttributeType } from './types.ts';
 import { indexEntries } from './values.ts';
-
-// Parameters per statement stay far below SQLite's 32,766 and PostgreSQL's 65,535.
-const membersPerStatement = 1000;
-const entriesPerStatement = 2500;
-const idsPerStatement = 1000;
 
 export interface BatchCounts {
   inserted: number;
@@ -37,55 +41,51 @@ export function attributeEntries(
   memberId: string,
   attributes: Record<string, string>,
   types: ReadonlyMap<string, AttributeType>,
-): Insertable<MemberAttributesTable>[] {
-  const rows: Insertable<MemberAttributesTable>[] = [];
+): AttributeEntry[] {
+  const rows: AttributeEntry[] = [];
   for (const [key, text] of Object.entries(attributes)) {
     for (const entry of indexEntries(text, indexedAsList(text, types.get(key)))) {
-      rows.push({ member_id: memberId, key, text_value: entry.text, num_value: entry.num });
+      rows.push({ memberId, key, text: entry.text, num: entry.num });
     }
   }
   return rows;
 }
 
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
  * Upserts one batch of checked rows by external id inside the caller's transaction. A member's
  * attributes are the stored ones overwritten by the file's columns (an empty cell removes one);
- * a row that changes nothing is not written. Opt-outs are never touched.
+ * a row that changes nothing is not written. Opt-outs are never touched. New members get ids
+ * that sort by `at`.
  *
  * @example
- * await db.kysely.transaction().execute((trx) => writeBatch(trx, rows, plan, { ids, now, types }));
+ * await db.kysely.transaction().execute((trx) =>
+ *   writeBatch(trx, rows, plan, { dialect: db.dialect, ids, at: clock.now(), now, types }),
+ * );
  */
 export async function writeBatch(
   trx: Kysely<Database>,
   rows: MemberRow[],
   plan: HeaderPlan,
-  props: { ids: Ids; now: string; types: ReadonlyMap<string, AttributeType> },
+  props: { dialect: Dialect; ids: Ids; at: Date; now: string; types: ReadonlyMap<string, AttributeType> },
 ): Promise<BatchCounts> {
   const counts: BatchCounts = { inserted: 0, updated: 0, unchanged: 0 };
   if (rows.length === 0) return counts;
-  const stored = new Map<string, Pick<MembersTable, 'id' | 'email' | 'name' | 'attributes'>>();
-  for (const part of chunks(rows, idsPerStatement)) {
-    const found = await trx
-      .selectFrom('members')
-      .select(['id', 'external_id', 'email', 'name', 'attributes'])
-      .where(
-        'external_id',
-        'in',
-        part.map((r) => r.externalId),
-      )
-      .execute();
-    for (const m of found) stored.set(m.external_id, m);
-  }
+  const { dialect } = props;
+  const stored = new Map<string, StoredMember>();
+  for (const m of await selectMembers(
+    trx,
+    dialect,
+    rows.map((r) => r.externalId),
+  ))
+    stored.set(m.external_id, m);
 
-  const upserts: Insertable<MembersTable>[] = [];
+  const upserts: MemberUpsert[] = [];
   const replaced: string[] = [];
-  const entries: Insertable<MemberAttributesTable>[] = [];
+  const entries: AttributeEntry[] = [];
   for (const row of rows) {
     const old = stored.get(row.externalId);
     const attributes: Record<string, string> = old ? JSON.parse(old.attributes) : {};
@@ -101,44 +101,23 @@ export async function writeBatch(
       counts.unchanged++;
       continue;
     }
-    const id = old?.id ?? props.ids.id('mb');
+    const id = old?.id ?? props.ids.sortableId('mb', props.at);
     if (old) {
       counts.updated++;
       replaced.push(id);
     } else {
       counts.inserted++;
     }
-    upserts.push({
-      id,
-      external_id: row.externalId,
-      email,
-      name,
-      attributes: json,
-      created_at: props.now,
-      updated_at: props.now,
-    });
+    upserts.push({ id, externalId: row.externalId, email, name, attributes: json });
     for (const entry of attributeEntries(id, attributes, props.types)) entries.push(entry);
   }
 
-  for (const part of chunks(upserts, membersPerStatement)) {
-    await trx
-      .insertInto('members')
-      .values(part)
-      .onConflict((oc) =>
-        oc.column('external_id').doUpdateSet((eb) => ({
-          email: eb.ref('excluded.email'),
-          name: eb.ref('excluded.name'),
-          attributes: eb.ref('excluded.attributes'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
-  }
-  for (const part of chunks(replaced, idsPerStatement)) {
-    await trx.deleteFrom('member_attributes').where('member_id', 'in', part).execute();
-  }
-  for (const part of chunks(entries, entriesPerStatement)) {
-    await trx.insertInto('member_attributes').values(part).execute();
-  }
+  // In key order, the inserts append to the ends of the b-trees (new ids sort after the stored
+  // ones) instead of touching pages all over them.
+  upserts.sort((a, b) => compare(a.id, b.id));
+  entries.sort((a, b) => compare(a.memberId, b.memberId) || compare(a.key, b.key) || compare(a.text, b.text));
+  await upsertMembers(trx, dialect, upserts, props.now);
+  await deleteAttributes(trx, dialect, replaced);
+  await insertAttributes(trx, dialect, entries);
   return counts;
 }
