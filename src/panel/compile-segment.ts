@@ -38,9 +38,20 @@ function operand(field: FieldRef, type: AttributeType, value: Literal): string |
   return value.text;
 }
 
+/**
+ * Member ids a condition is limited to: after `after` (exclusive) and up to `upto` (inclusive).
+ * The bounds go into every attribute subquery too, so that a page of a walk reads only its part of
+ * the index instead of all of the segment's rows.
+ */
+export interface IdRange {
+  after?: string | undefined;
+  upto?: string | undefined;
+}
+
 /** Members having a value of `key` that passes `test` on the index (one row per value or element). */
 function having(
   key: string,
+  range: IdRange,
   test?: { column: 'text_value' | 'num_value'; op: CompareOp | 'in' | 'not in'; value: unknown },
 ): SegmentCondition {
   return (eb) => {
@@ -50,6 +61,8 @@ function having(
       .where('member_attributes.key', '=', key);
     // The value's type was checked against the attribute's: numbers go to num_value, text to text_value.
     if (test) q = q.where(sql.ref(`member_attributes.${test.column}`), test.op, test.value);
+    if (range.after !== undefined) q = q.where('member_attributes.member_id', '>', range.after);
+    if (range.upto !== undefined) q = q.where('member_attributes.member_id', '<=', range.upto);
     return eb('members.id', 'in', q);
   };
 }
@@ -72,38 +85,42 @@ function fieldCondition(node: Predicate, name: MemberField): SegmentCondition {
   }
 }
 
-function attributeCondition(node: Predicate, type: AttributeType): SegmentCondition {
+function attributeCondition(node: Predicate, type: AttributeType, range: IdRange): SegmentCondition {
   const { field } = node;
   const key = field.name;
   const column = type === 'number' ? 'num_value' : 'text_value';
   if (node.type === 'empty') {
-    const exists = having(key);
+    const exists = having(key, range);
     return node.negated ? exists : (eb) => eb.not(exists(eb));
   }
   if (node.type === 'contains') {
     if (type !== 'list') fail(field, `contains applies to list attributes; ${key} is ${type}`);
-    const has = having(key, { column: 'text_value', op: '=', value: node.value.text });
+    const has = having(key, range, { column: 'text_value', op: '=', value: node.value.text });
     return node.negated ? (eb) => eb.not(has(eb)) : has;
   }
   if (type === 'list') fail(field, `${key} is a list attribute: use contains`);
   if (node.type === 'compare') {
-    return having(key, { column, op: node.op, value: operand(field, type, node.value) });
+    return having(key, range, { column, op: node.op, value: operand(field, type, node.value) });
   }
   const values = node.values.map((v) => operand(field, type, v));
-  return having(key, { column, op: node.negated ? 'not in' : 'in', value: values });
+  return having(key, range, { column, op: node.negated ? 'not in' : 'in', value: values });
 }
 
-function compileNode(node: SegmentNode, types: ReadonlyMap<string, AttributeType>): SegmentCondition {
+function compileNode(
+  node: SegmentNode,
+  types: ReadonlyMap<string, AttributeType>,
+  range: IdRange,
+): SegmentCondition {
   switch (node.type) {
     case 'all':
       return (eb) => eb.lit(true);
     case 'and':
     case 'or': {
-      const parts = node.operands.map((n) => compileNode(n, types));
+      const parts = node.operands.map((n) => compileNode(n, types, range));
       return (eb) => eb[node.type](parts.map((p) => p(eb)));
     }
     case 'not': {
-      const inner = compileNode(node.operand, types);
+      const inner = compileNode(node.operand, types, range);
       return (eb) => eb.not(inner(eb));
     }
     default: {
@@ -111,7 +128,7 @@ function compileNode(node: SegmentNode, types: ReadonlyMap<string, AttributeType
       if (isMemberField(name)) return fieldCondition(node, name);
       const type = types.get(name);
       if (!type) fail(node.field, `unknown attribute ${JSON.stringify(name)}`);
-      return attributeCondition(node, type);
+      return attributeCondition(node, type, range);
     }
   }
 }
@@ -119,7 +136,7 @@ function compileNode(node: SegmentNode, types: ReadonlyMap<string, AttributeType
 /**
  * Turns a parsed segment into a parameterised condition on `members` that runs on SQLite and
  * PostgreSQL alike, checking every name and value against the attribute types. Opted-out
- * members are always excluded.
+ * members are always excluded; with `range`, so are members outside it.
  *
  * @example
  * const condition = compileSegment(parseSegment('age >= 40'), new Map([['age', 'number']]));
@@ -128,7 +145,15 @@ function compileNode(node: SegmentNode, types: ReadonlyMap<string, AttributeType
 export function compileSegment(
   node: SegmentNode,
   types: ReadonlyMap<string, AttributeType>,
+  range: IdRange = {},
 ): SegmentCondition {
-  const condition = compileNode(node, types);
-  return (eb) => eb.and([eb('members.opted_out_at', 'is', null), condition(eb)]);
+  const condition = compileNode(node, types, range);
+  return (eb) => {
+    // Limiting the subqueries to the range is right only together with the same limit here
+    // (`not (id in …)` would otherwise hold for members whose rows lie outside it).
+    const parts = [eb('members.opted_out_at', 'is', null), condition(eb)];
+    if (range.after !== undefined) parts.push(eb('members.id', '>', range.after));
+    if (range.upto !== undefined) parts.push(eb('members.id', '<=', range.upto));
+    return eb.and(parts);
+  };
 }
