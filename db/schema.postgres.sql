@@ -240,7 +240,7 @@ CREATE UNIQUE INDEX invitations_token_key ON invitations USING btree (token);
 CREATE INDEX invitations_wave_order ON invitations USING btree (wave_id, id);
 CREATE INDEX invitations_wave_status ON invitations USING btree (wave_id, status);
 CREATE UNIQUE INDEX member_attribute_types_pkey ON member_attribute_types USING btree (key);
-CREATE INDEX member_attributes_key_num ON member_attributes USING btree (key, num_value);
+CREATE INDEX member_attributes_key_num ON member_attributes USING btree (key, num_value) WHERE (num_value IS NOT NULL);
 CREATE INDEX member_attributes_key_text ON member_attributes USING btree (key, text_value);
 CREATE UNIQUE INDEX member_attributes_pk ON member_attributes USING btree (member_id, key, text_value);
 CREATE UNIQUE INDEX members_external_id_key ON members USING btree (external_id);

@@ -25,7 +25,7 @@ CREATE INDEX "invitations_wave_order" on "invitations" ("wave_id", "id");
 CREATE INDEX "invitations_wave_status" on "invitations" ("wave_id", "status");
 CREATE TABLE "member_attribute_types" ("key" text primary key, "type" text not null, "created_at" text not null, "updated_at" text not null);
 CREATE TABLE "member_attributes" ("member_id" text not null references "members" ("id") on delete cascade, "key" text not null, "text_value" text not null, "num_value" real, constraint "member_attributes_pk" primary key ("member_id", "key", "text_value")) without rowid;
-CREATE INDEX "member_attributes_key_num" on "member_attributes" ("key", "num_value");
+CREATE INDEX "member_attributes_key_num" on "member_attributes" ("key", "num_value") where "num_value" is not null;
 CREATE INDEX "member_attributes_key_text" on "member_attributes" ("key", "text_value");
 CREATE TRIGGER members_portal after update of opted_out_at, external_id on members when old.opted_out_at is not new.opted_out_at or old.external_id is not new.external_id begin insert into portal_changes (member) values (old.external_id); insert into portal_changes (member) select new.external_id where new.external_id is not old.external_id; end;
 CREATE TRIGGER members_portal_deleted after delete on members begin insert into portal_changes (member) values (old.external_id); end;

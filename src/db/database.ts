@@ -23,6 +23,7 @@ import { up0009 } from './migrations/0009-portal-index.ts';
 import { up0010 } from './migrations/0010-invitations-wave-order.ts';
 import { up0011 } from './migrations/0011-batch-heartbeat.ts';
 import { up0012 } from './migrations/0012-portal-changes.ts';
+import { up0013 } from './migrations/0013-member-attributes-num-partial.ts';
 import type { Database } from './schema.ts';
 import { statementCache } from './statement-cache.ts';
 
@@ -98,6 +99,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0010-invitations-wave-order': { up: up0010(dialect) },
     '0011-batch-heartbeat': { up: up0011 },
     '0012-portal-changes': { up: up0012(dialect) },
+    '0013-member-attributes-num-partial': { up: up0013 },
   };
 }
 

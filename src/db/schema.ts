@@ -179,6 +179,10 @@ export interface BatchJobStateTable {
 }
 
 export interface MembersTable {
+  /**
+   * `mb_` and a random part; members added since migration 0013 have ids that sort by the time
+   * they were made (`Ids.sortableId`), older ones keep their fully random ids.
+   */
   id: string;
   /** The panel's own key for the member (the import's key column); unique. */
   external_id: string;
@@ -198,7 +202,10 @@ export interface MemberAttributesTable {
   key: string;
   /** The value as text (ISO dates compare correctly as text). */
   text_value: string;
-  /** The value as a number when its text is one, else null. */
+  /**
+   * The value as a number when its text is one, else null. Only rows with a number are in the
+   * (key, num_value) index: queries on it say `num_value is not null`.
+   */
   num_value: number | null;
 }
 

@@ -19,9 +19,11 @@ async function distinctValues(
   limit: number,
 ): Promise<(number | string)[]> {
   const col = sql.ref(column);
+  // The (key, num_value) index holds only the rows that have a number.
+  const present = column === 'num_value' ? sql`and num_value is not null` : sql``;
   const result = await sql<{ x: number | string }>`
     with recursive v(x, n) as (
-      select min(${col}), 1 from member_attributes where key = ${key}
+      select min(${col}), 1 from member_attributes where key = ${key} ${present}
       union all
       select (select min(${col}) from member_attributes where key = ${key} and ${col} > v.x), v.n + 1
       from v where v.x is not null and v.n < ${sql.lit(limit)}
@@ -39,6 +41,7 @@ async function largest(
     .selectFrom('member_attributes')
     .select((eb) => eb.fn.max(column).as('x'))
     .where('key', '=', key)
+    .$if(column === 'num_value', (q) => q.where('num_value', 'is not', null))
     .executeTakeFirst();
   const x = row?.x ?? null;
   if (x === null) return null;

@@ -61,6 +61,8 @@ function having(
       .where('member_attributes.key', '=', key);
     // The value's type was checked against the attribute's: numbers go to num_value, text to text_value.
     if (test) q = q.where(sql.ref(`member_attributes.${test.column}`), test.op, test.value);
+    // Implied by any test on it, but said outright: the (key, num_value) index only holds numbers.
+    if (test?.column === 'num_value') q = q.where('member_attributes.num_value', 'is not', null);
     if (range.after !== undefined) q = q.where('member_attributes.member_id', '>', range.after);
     if (range.upto !== undefined) q = q.where('member_attributes.member_id', '<=', range.upto);
     return eb('members.id', 'in', q);
