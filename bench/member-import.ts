@@ -1,17 +1,21 @@
 // Member import of a generated 1,000,000-row CSV into SQLite: elapsed time and peak memory against
 // the issue's targets (under 60 s, under 500 MB), then a re-import of the same file (nothing
-// changes) and a segment count and walk over the result.
-//   node --import tsx bench/member-import.ts [--rows 1000000]
+// changes) and a segment count and walk over the result. With --pg, into a throwaway database of
+// that PostgreSQL server instead (the targets are the embedded default's; the RSS is this process').
+//   node --import tsx bench/member-import.ts [--rows 1000000] [--pg postgres://postgres@127.0.0.1:5432]
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { migrateToLatest, openDatabase } from '../src/db/index.ts';
 import { cryptoIds, systemClock } from '../src/kernel/index.ts';
 import { createPanelService } from '../src/panel/index.ts';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' } } });
+const { values } = parseArgs({
+  options: { rows: { type: 'string', default: '1000000' }, pg: { type: 'string' } },
+});
 const rows = Number(values.rows);
 const dir = mkdtempSync(join(tmpdir(), 'enquete-bench-members-'));
 const file = join(dir, 'members.csv');
@@ -57,7 +61,28 @@ async function generate(): Promise<void> {
   await once(out, 'finish');
 }
 
+/** A fresh database on the server of `--pg`, and how to drop it. */
+async function throwawayPg(server: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `enquete_bench_members_${process.pid}`;
+  const admin = new URL(server);
+  admin.pathname = '/postgres';
+  const run = async (statement: string) => {
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`create database ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
+}
+
 const mb = (kb: number) => Math.round(kb / 1024);
+const pgDb = values.pg ? await throwawayPg(values.pg) : null;
 try {
   let started = performance.now();
   await generate();
@@ -65,7 +90,8 @@ try {
     `generated ${rows} rows, ${mb(statSync(file).size / 1024)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
 
-  const db = openDatabase({ dataDir: dir });
+  const db = openDatabase({ dataDir: dir, databaseUrl: pgDb?.url });
+  console.log(`database: ${pgDb ? 'PostgreSQL' : 'SQLite'}`);
   await migrateToLatest(db);
   const panel = createPanelService({ db, clock: systemClock, ids: cryptoIds });
   started = performance.now();
@@ -100,4 +126,5 @@ try {
   await db.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  await pgDb?.drop();
 }
