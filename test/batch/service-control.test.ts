@@ -92,13 +92,23 @@ describe.each(dialects())('batch control on %s', (dialect) => {
 
   it('overlap queue: the second run waits for the first', async () => {
     const batch = make(`[{ name: q, cmd: 'echo "$DATE" >> DIR/order; sleep 300', overlap: queue }]`);
+    const order = () => {
+      try {
+        return readFileSync(join(dir, 'order'), 'utf8');
+      } catch {
+        return '';
+      }
+    };
     const first = await batch.startRun('q', { date: '20260301' });
     await until(batch, first.id, 'running');
     const second = await batch.startRun('q', { date: '20260302' });
     await batch.tick();
     expect(await statusOf(batch, second.id)).toBe('queued');
+    // A cancel before the shell got to its echo would stop it first: wait for the command's mark.
+    await eventually(() => (order() === '20260301\n' ? true : undefined));
     await batch.cancel(first.id);
     await until(batch, second.id, 'running');
+    await eventually(() => (order() === '20260301\n20260302\n' ? true : undefined));
     await batch.cancel(second.id);
     await batch.idle();
     expect(readFileSync(join(dir, 'order'), 'utf8')).toBe('20260301\n20260302\n');
