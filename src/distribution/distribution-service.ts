@@ -99,6 +99,8 @@ export interface DistributionService {
   tick(): Promise<TickReport>;
   /** Open invitations of a member for the portal; empty for unknown or opted-out members. */
   portalSurveys(externalId: string): Promise<PortalSurvey[]>;
+  /** The same as the JSON text `{"surveys":[…]}`, as the portal route sends it (the hot path). */
+  portalSurveysJson(externalId: string): Promise<string>;
   outbox(query?: OutboxQuery): Promise<{ messages: OutboxMessage[]; next: number | null }>;
   outboxCounts(waveId?: string): Promise<Record<string, number>>;
   /** Throws INVITATION_UNKNOWN. */
@@ -207,6 +209,7 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
       return { queued, send };
     },
     portalSurveys: portal,
+    portalSurveysJson: portal.json,
     outbox: (query = {}) => listOutbox(k, query),
     outboxCounts: (waveId) => outboxCounts(k, waveId),
     unsubscribeInfo: (token) => unsubscribeInfo({ db, clock, panel }, token),

@@ -9,6 +9,8 @@ export interface PortalWave {
   startAt: string;
   deadline: string | null;
   estimatedMinutes: number | null;
+  /** The start of each answer's JSON object: `{"surveyId":…,"title":…,"deadline":…,"estimatedMinutes":…`. */
+  json: string;
 }
 
 /** One pending invitation of a member, newest first in an entry. */
@@ -17,6 +19,18 @@ export interface PortalRow {
   link: string;
   status: InvitationStatus;
   invitedAt: string;
+  /** The rest of its JSON object after the wave's part: `,"link":…,"status":…,"invitedAt":…}`. */
+  json: string;
+}
+
+/** The wave's part of an answer's JSON object (see {@link PortalWave.json}). */
+export function waveJson(w: Omit<PortalWave, 'json'>): string {
+  return `{"surveyId":${JSON.stringify(w.surveyId)},"title":${JSON.stringify(w.title)},"deadline":${JSON.stringify(w.deadline)},"estimatedMinutes":${JSON.stringify(w.estimatedMinutes)}`;
+}
+
+/** The invitation's part of an answer's JSON object (see {@link PortalRow.json}). */
+export function rowJson(r: Pick<PortalRow, 'link' | 'status' | 'invitedAt'>): string {
+  return `,"link":${JSON.stringify(r.link)},"status":${JSON.stringify(r.status)},"invitedAt":${JSON.stringify(r.invitedAt)}}`;
 }
 
 /** A member's pending invitations whose deadline had not passed at `filledAt` (ISO instant). */
@@ -78,7 +92,7 @@ export class PortalCache implements PortalFeedSink {
   }
 
   /** The one object for a wave's shared fields, so that members of a wave share it. */
-  wave(waveId: string, fields: PortalWave): PortalWave {
+  wave(waveId: string, fields: Omit<PortalWave, 'json'>): PortalWave {
     const known = this.#waves.get(waveId);
     if (
       known &&
@@ -89,8 +103,9 @@ export class PortalCache implements PortalFeedSink {
       known.surveyId === fields.surveyId
     )
       return known;
-    this.#waves.set(waveId, fields);
-    return fields;
+    const wave = { ...fields, json: waveJson(fields) };
+    this.#waves.set(waveId, wave);
+    return wave;
   }
 
   invalidate(members: readonly string[]): void {

@@ -1,7 +1,7 @@
 import { CompiledQuery } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { Clock } from '../kernel/index.ts';
-import { PortalCache, type PortalEntry, type PortalRow } from './portal-cache.ts';
+import { PortalCache, type PortalEntry, type PortalRow, rowJson } from './portal-cache.ts';
 import { createPortalFeed, type PortalFeedTimes } from './portal-feed.ts';
 import type { InvitationStatus, PortalSurvey } from './types.ts';
 
@@ -49,18 +49,36 @@ function openAt(entry: PortalEntry, now: string): PortalSurvey[] {
   for (const r of entry.rows) {
     const w = r.wave;
     if (w.startAt > now || (w.deadline !== null && w.deadline <= now)) continue;
+    // In the order of the JSON parts (openJsonAt), so that both answers are the same text.
     open.push({
       surveyId: w.surveyId,
       title: w.title,
-      link: r.link,
       deadline: w.deadline,
       estimatedMinutes: w.estimatedMinutes,
+      link: r.link,
       status: r.status,
       invitedAt: r.invitedAt,
     });
     if (open.length === maxListed) break;
   }
   return open;
+}
+
+/**
+ * The same as `JSON.stringify({ surveys: openAt(entry, now) })`, from the parts kept in the entry
+ * (each wave's part once, each invitation's part once): the hot path's answer without building
+ * and serializing objects.
+ */
+function openJsonAt(entry: PortalEntry, now: string): string {
+  let json = '{"surveys":[';
+  let listed = 0;
+  for (const r of entry.rows) {
+    const w = r.wave;
+    if (w.startAt > now || (w.deadline !== null && w.deadline <= now)) continue;
+    json += (listed === 0 ? '' : ',') + w.json + r.json;
+    if (++listed === maxListed) break;
+  }
+  return `${json}]}`;
 }
 
 export interface PortalOptions {
@@ -73,6 +91,8 @@ export interface PortalOptions {
 /** The portal lookup; see {@link portalLookup}. */
 export interface PortalLookup {
   (externalId: string): Promise<PortalSurvey[]>;
+  /** The same answer as the JSON text `{"surveys":[…]}`, made from parts kept in the cache. */
+  json(externalId: string): Promise<string>;
   /** A write that may change the portal committed in this process: the next answer sees it. */
   touch(): void;
   /** Members in the cache now. */
@@ -103,18 +123,24 @@ export function portalLookup(deps: {
   const maxMembers = deps.options?.maxMembers ?? 100_000;
   const load = async (externalId: string, now: string): Promise<PortalEntry> => {
     const result = await db.kysely.executeQuery<PortalSqlRow>(CompiledQuery.raw(text, [externalId, now]));
-    const rows: PortalRow[] = result.rows.map((r) => ({
-      wave: cache.wave(r.wave_id, {
-        surveyId: r.survey_id,
-        title: r.title,
-        startAt: r.start_at,
-        deadline: r.deadline,
-        estimatedMinutes: r.estimated_minutes === null ? null : Number(r.estimated_minutes),
-      }),
-      link: `${publicUrl}/s/${encodeURIComponent(r.token)}?ch=portal`,
-      status: r.status,
-      invitedAt: r.invited_at,
-    }));
+    const rows: PortalRow[] = result.rows.map((r) => {
+      const row = {
+        link: `${publicUrl}/s/${encodeURIComponent(r.token)}?ch=portal`,
+        status: r.status,
+        invitedAt: r.invited_at,
+      };
+      return {
+        wave: cache.wave(r.wave_id, {
+          surveyId: r.survey_id,
+          title: r.title,
+          startAt: r.start_at,
+          deadline: r.deadline,
+          estimatedMinutes: r.estimated_minutes === null ? null : Number(r.estimated_minutes),
+        }),
+        ...row,
+        json: rowJson(row),
+      };
+    });
     return { filledAt: now, rows };
   };
   const cache = new PortalCache({ max: Math.max(maxMembers, 1), load });
@@ -126,18 +152,20 @@ export function portalLookup(deps: {
     ...(deps.log ? { log: deps.log } : {}),
   });
 
-  const lookup = async (externalId: string): Promise<PortalSurvey[]> => {
+  const answer = async <T>(externalId: string, view: (entry: PortalEntry, now: string) => T): Promise<T> => {
     if (maxMembers === 0) {
       const now = clock.now().toISOString();
-      return openAt(await load(externalId, now), now);
+      return view(await load(externalId, now), now);
     }
     const wait = feed.ready();
     if (wait) await wait;
     const now = clock.now().toISOString();
     const entry = cache.get(externalId, now);
-    return openAt(entry instanceof Promise ? await entry : entry, now);
+    return view(entry instanceof Promise ? await entry : entry, now);
   };
+  const lookup = (externalId: string): Promise<PortalSurvey[]> => answer(externalId, openAt);
   return Object.defineProperties(lookup, {
+    json: { value: (externalId: string) => answer(externalId, openJsonAt) },
     touch: { value: () => feed.touch() },
     cached: { get: () => cache.size },
   }) as PortalLookup;

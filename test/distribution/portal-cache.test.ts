@@ -180,6 +180,44 @@ describe.each(dialects())('portal cache bounds on %s', (dialect) => {
   });
   afterEach(() => ctx.close());
 
+  it('answers the same as JSON text, titles escaped, time applied, cached or not', async () => {
+    const tricky = await publishedSurvey(ctx, {
+      ...panelSurvey,
+      title: 'Say "hi" \\ </script> — 睡眠 \u2028 done',
+    });
+    const start = new Date(ctx.clock.now().getTime() + 60_000).toISOString();
+    const deadline = new Date(ctx.clock.now().getTime() + 120_000).toISOString();
+    await ctx.distribution.createWave({
+      surveyId: tricky,
+      segment: 'all',
+      channel: 'portal',
+      startAt: start,
+      deadline,
+      actor: 't',
+    });
+    const lookups = [0, 100].map((maxMembers) =>
+      portalLookup({ db: ctx.db, clock: ctx.clock, publicUrl: 'https://p.example', options: { maxMembers } }),
+    );
+    const titles: string[][] = [];
+    for (const step of [0, 60_000, 0, 60_000]) {
+      ctx.clock.tick(step);
+      for (const lookup of lookups) {
+        for (const id of ['M01', 'M02', 'nobody']) {
+          const text = await lookup.json(id);
+          expect(text).toBe(JSON.stringify({ surveys: await lookup(id) }));
+        }
+      }
+      titles.push(JSON.parse(await lookups[1]!.json('M01')).surveys.map((s: { title: string }) => s.title));
+    }
+    // Before the tricky wave starts, while it runs (twice: the second from the cache), after it.
+    expect(titles).toEqual([
+      ['Sleep & work'],
+      ['Say "hi" \\ </script> — 睡眠 \u2028 done', 'Sleep & work'],
+      ['Say "hi" \\ </script> — 睡眠 \u2028 done', 'Sleep & work'],
+      ['Sleep & work'],
+    ]);
+  });
+
   it('holds at most maxMembers members, unknown ids included, and answers each right', async () => {
     const lookup = portalLookup({
       db: ctx.db,

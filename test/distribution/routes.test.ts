@@ -317,6 +317,7 @@ describe.each(dialects())('distribution routes on %s', (dialect) => {
       const res = await call(role, 'GET', `/api/v1/portal/members/${externalId}/surveys`);
       expect(res.statusCode).toBe(200);
       expect(res.headers['cache-control']).toBe('private, no-store');
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
       return res.json().surveys as { surveyId: string; status: string }[];
     };
 

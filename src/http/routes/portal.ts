@@ -23,6 +23,9 @@ export function portalRoutes(app: FastifyInstance, deps: { distribution: Distrib
     requireRole(request, 'portal', 'admin');
     const { externalId } = parse(memberParams, request.params, 'params');
     reply.header('cache-control', 'private, no-store');
-    return { surveys: await distribution.portalSurveys(externalId) };
+    // The answer's JSON text comes ready from the cache's parts: nothing to build or serialize.
+    return reply
+      .type('application/json; charset=utf-8')
+      .send(await distribution.portalSurveysJson(externalId));
   });
 }
