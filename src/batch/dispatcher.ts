@@ -35,6 +35,7 @@ export class Dispatcher {
   #dispatching: Promise<void> | null = null;
   #again = false;
   #lastPass = Number.NEGATIVE_INFINITY;
+  #closed = false;
 
   constructor(props: DispatcherProps) {
     this.#p = props;
@@ -76,6 +77,11 @@ export class Dispatcher {
     return this.#dispatching;
   }
 
+  /** Starts nothing more (the launcher is stopping); the attempts under way go on. */
+  close(): void {
+    this.#closed = true;
+  }
+
   /** Resolves when no attempt runs in this process and no pass is pending. */
   async idle(): Promise<void> {
     while (this.#active.size > 0 || this.#dispatching) {
@@ -87,7 +93,7 @@ export class Dispatcher {
   async #once(): Promise<boolean> {
     const { store, clock } = this.#p;
     let free = this.#p.concurrency - this.#active.size;
-    if (free <= 0) return false;
+    if (free <= 0 || this.#closed) return false;
     const paused = await store.pausedJobs();
     if (paused.has(ALL_JOBS)) return false;
     const byName = this.#p.jobs();

@@ -32,8 +32,11 @@ export interface ExecutorProps {
   maxLogLines: number;
 }
 
-/** `lost`: the run is no longer this attempt's (recovered elsewhere while this process stalled). */
-type StopReason = 'timeout' | 'cancel' | 'lost';
+/**
+ * `lost`: the run is no longer this attempt's (recovered elsewhere while this process stalled).
+ * `shutdown`: the launcher is stopping and the attempt outlasted its grace period.
+ */
+type StopReason = 'timeout' | 'cancel' | 'lost' | 'shutdown';
 
 interface Active {
   controller: AbortController;
@@ -64,6 +67,20 @@ export class Executor {
     if (!a) return false;
     a.controller.abort(reason);
     return true;
+  }
+
+  /** Attempts running in this process now. */
+  get running(): number {
+    return this.#active.size;
+  }
+
+  /**
+   * Stops every attempt running here because the launcher is going away: each is recorded as an
+   * interrupted attempt — retried later (by another process, or this one after its restart) when
+   * the job is retryable and has attempts left, failed and notified otherwise.
+   */
+  interruptAll(): void {
+    for (const a of this.#active.values()) a.controller.abort('shutdown');
   }
 
   /**
@@ -255,9 +272,11 @@ export class Executor {
     const error = masker.mask(
       stop === 'timeout'
         ? `timed out after ${formatDuration(job.timeoutMs ?? 0)}`
-        : (outcome.error ?? `exit code ${outcome.exitCode}`),
+        : stop === 'shutdown'
+          ? 'interrupted: the launcher stopped'
+          : (outcome.error ?? `exit code ${outcome.exitCode}`),
     );
-    if (outcome.retryable && attempt < run.max_attempts) {
+    if ((outcome.retryable || stop === 'shutdown') && attempt < run.max_attempts) {
       const next = new Date(clock.now().getTime() + backoffMs(job.retry, attempt - 1)).toISOString();
       const requeued = await store.requeue(run.id, next, outcome.exitCode, error, guard);
       if (requeued) log.add('system', `attempt ${attempt} failed: ${error}; next attempt at ${next}`);

@@ -45,6 +45,11 @@ export interface BatchServiceOptions {
    * Default 60 s; keep it well above `cancelPollMs`.
    */
   staleAfterMs?: number;
+  /**
+   * On `stop()`, how long the attempts running in this process may go on before they are stopped
+   * and recorded as interrupted (retried later if the job is retryable). Default 10 s.
+   */
+  stopGraceMs?: number;
   /** Output lines kept per attempt. Default 100 000. */
   maxLogLines?: number;
 }
@@ -103,6 +108,9 @@ export interface BatchService {
    * scheduler processes: what `serve --role web` calls, so web replicas stay stateless.
    */
   queueOnly(): void;
-  /** Stops the loop, waits for the attempts running in this process, then sends held notices. */
+  /**
+   * Stops the loop and starts nothing more; waits up to `stopGraceMs` for the attempts running in
+   * this process, stops those still going (recorded as interrupted), then sends held notices.
+   */
   stop(): Promise<void>;
 }

@@ -82,6 +82,7 @@ class BatchServiceImpl implements BatchService {
       missedAfterMs: 60_000,
       cancelPollMs: 2_000,
       staleAfterMs: 60_000,
+      stopGraceMs: 10_000,
       maxLogLines: 100_000,
       ...deps.options,
     };
@@ -352,6 +353,21 @@ class BatchServiceImpl implements BatchService {
   async stop(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#dispatcher.close();
+    const running = this.#executor.running;
+    if (running > 0) {
+      this.#log.info({ running, graceMs: this.#opts.stopGraceMs }, 'batch: waiting for running attempts');
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), this.#opts.stopGraceMs);
+      });
+      const over = await Promise.race([this.#dispatcher.idle().then(() => false), graceOver]);
+      clearTimeout(timer);
+      if (over) {
+        this.#log.warn({ running: this.#executor.running }, 'batch: stopping the attempts still running');
+        this.#executor.interruptAll();
+      }
+    }
     await this.idle();
     await Promise.all(Object.values(this.#notifiers).map((n) => n.close()));
   }

@@ -284,3 +284,69 @@ describe.each(dialects())('a launcher process killed while running a job, on %s'
     expect(await service.run(running.id)).toMatchObject({ status: 'succeeded', attempt: 2, exitCode: 0 });
   });
 });
+
+describe.each(dialects())('stopping a launcher while runs go, on %s', (dialect) => {
+  let db: Db;
+  let hook: Awaited<ReturnType<typeof webhookServer>>;
+  let dir: string;
+
+  beforeEach(async () => {
+    db = await batchTestDb(dialect);
+    hook = await webhookServer();
+    dir = mkdtempSync(join(tmpdir(), 'enquete-stop-'));
+  });
+  afterEach(async () => {
+    await hook.close();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('waits out the grace, then stops the attempts: a retryable run is queued again, the other fails and notifies', async () => {
+    const clock = new TestClock('2026-03-01T10:00:00.000Z');
+    const batch = createBatchService({
+      db,
+      clock,
+      ids: sequentialIds(),
+      jobs: parseJobsFile(`
+notifiers:
+  ops: { type: webhook, url: ${hook.url} }
+jobs:
+  - { name: again, cmd: 'echo $$ > ${dir}/again; exec sleep 300', retryable: true }
+  - { name: once, cmd: 'echo $$ > ${dir}/once; exec sleep 300', retryable: false, notify: [ops] }
+  - { name: quick, cmd: 'sleep 0.2; echo quick done' }
+`),
+      options: { stopGraceMs: 1_000 },
+    });
+    const again = await batch.startRun('again', { date: '20260301' });
+    const once = await batch.startRun('once', { date: '20260301' });
+    const quick = await batch.startRun('quick', { date: '20260301' });
+    const leaders = await eventually(() => {
+      try {
+        return ['again', 'once'].map((f) => Number(readFileSync(join(dir, f), 'utf8')));
+      } catch {
+        return undefined;
+      }
+    });
+    await batch.stop();
+    // The quick one ended within the grace; the others were stopped, their groups gone.
+    expect(await batch.run(quick.id)).toMatchObject({ status: 'succeeded' });
+    expect(await batch.run(again.id)).toMatchObject({
+      status: 'queued',
+      attempt: 1,
+      error: 'interrupted: the launcher stopped',
+      nextAttemptAt: '2026-03-01T10:00:05.000Z',
+    });
+    expect(await batch.run(once.id)).toMatchObject({
+      status: 'failed',
+      attempt: 1,
+      error: 'interrupted: the launcher stopped',
+    });
+    for (const leader of leaders) expect(groupMembers(leader)).toEqual([]);
+    expect(hook.received.map((r) => r.body)).toEqual([
+      expect.objectContaining({ kind: 'failed', runId: once.id, error: 'interrupted: the launcher stopped' }),
+    ]);
+    // Nothing started after the stop began, though `again` has a retry queued.
+    const rows = await db.kysely.selectFrom('batch_runs').select(['status']).execute();
+    expect(rows.filter((r) => r.status === 'running')).toEqual([]);
+  });
+});
