@@ -17,8 +17,8 @@ export function openRaw(path: string): SQLite.Database {
 
 /**
  * Writes `count` members (`m0000001`…, e-mail, name, a few attributes as JSON) as the panel's
- * import would store them, with ids from the same generator (`mb_…`, random, so id order is not
- * insertion order). The attribute index (`member_attributes`) is not filled: the benches use the
+ * import would store them, with random `mb_…` ids (`cryptoIds.id`, so id order is not insertion order;
+ * an import writes time-sortable ids since 26a7868 — random ones are the harder case for a walk). The attribute index (`member_attributes`) is not filled: the benches use the
  * segment `all`, which does not read it.
  */
 export function generateMembers(path: string, count: number, batch = 20_000): void {
