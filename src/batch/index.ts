@@ -56,4 +56,4 @@ export type {
   BatchTick,
   PauseTarget,
 } from './service-types.ts';
-export type { JobView, LogLine, RunView } from './views.ts';
+export { type JobView, type LogLine, logLineText, type RunView } from './views.ts';

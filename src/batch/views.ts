@@ -83,6 +83,11 @@ export function runView(r: RunRow): RunView {
   };
 }
 
+/** A log line as text, as `enquete jobs logs` and the log download print it: time, stream, text. */
+export function logLineText(l: LogLine): string {
+  return `${l.at} ${l.stream.padEnd(6)} ${l.text}`;
+}
+
 export function logLine(r: LogRow): LogLine {
   return { seq: r.seq, at: r.at, stream: r.stream, text: r.text };
 }

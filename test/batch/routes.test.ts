@@ -224,6 +224,47 @@ describe.each(dialects())('batch routes on %s', (dialect) => {
     expect((reversed.json() as { error: { code: string } }).error.code).toBe('BATCH_RANGE_INVALID');
   });
 
+  it('downloads the whole log as text, page after page, masked, staff only', async () => {
+    await batch.reload(
+      parseJobsFile(`
+- name: chatty
+  cmd: 'seq 1 25000; echo "key=$BQ_KEY"'
+  env: { BQ_KEY: '\${BQ_KEY}' }
+`),
+    );
+    const { id: runId } = await batch.startRun('chatty', { date: '20260301' });
+    await batch.idle();
+    expect((await batch.run(runId)).status).toBe('succeeded');
+
+    const res = await app.inject({
+      url: `/api/v1/jobs/chatty/runs/${runId}/log.txt`,
+      headers: as('researcher'),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.headers['content-disposition']).toBe(`attachment; filename="chatty-${runId}.log"`);
+    const lines = res.body.split('\n');
+    expect(lines.at(-1)).toBe('');
+    const stdout = lines.filter((l) => / stdout /.test(l)).map((l) => l.split(' stdout ')[1]);
+    // Three pages of 10,000 from the store; every line once, in order.
+    expect(stdout).toEqual([...Array.from({ length: 25_000 }, (_, i) => String(i + 1)), 'key=***']);
+    expect(res.body).not.toContain(secret);
+    const all = await batch.logs(runId, { limit: 10_000 });
+    expect(lines[0]).toBe(`${all[0]!.at} ${all[0]!.stream.padEnd(6)} ${all[0]!.text}`);
+
+    const other = await app.inject({
+      url: `/api/v1/jobs/sleepy/runs/${runId}/log.txt`,
+      headers: as('admin'),
+    });
+    expect(other.statusCode).toBe(404);
+    expect((other.json() as { error: { code: string } }).error.code).toBe('BATCH_RUN_NOT_FOUND');
+    expect((await app.inject({ url: `/api/v1/jobs/chatty/runs/${runId}/log.txt` })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ url: `/api/v1/jobs/chatty/runs/${runId}/log.txt`, headers: as('client') }))
+        .statusCode,
+    ).toBe(403);
+  });
+
   it('reloads jobs.yaml from the console without losing a running run; a broken file changes nothing', async () => {
     const started = await app.inject({
       method: 'POST',

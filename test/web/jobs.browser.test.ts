@@ -20,6 +20,8 @@ jobs:
     timezone: Asia/Tokyo
   - name: slow
     cmd: 'echo started; sleep 30'
+  - name: chatty
+    cmd: 'seq 1 12000'
 `;
 
 const admin = { email: 'admin@localhost', password: 'jobs-browser-admin-pw' };
@@ -122,6 +124,39 @@ describe('console jobs pages', () => {
     expect(unexpected()).toEqual([]);
   });
 
+  it('shows the last 5,000 lines of a long log and downloads the whole of it', async () => {
+    const page = await context.newPage();
+    await signIn(page, baseUrl);
+    await page.goto(`${baseUrl}/jobs/chatty`);
+    await page.getByRole('heading', { name: 'chatty' }).waitFor();
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.locator('[data-log-run] [data-status="succeeded"]').waitFor({ timeout: 20_000 });
+    const runId = await page.locator('[data-log-run]').getAttribute('data-log-run');
+    const stored = await ctx.batch.logs(runId!, { limit: 10_000 });
+    const total =
+      stored.length + (await ctx.batch.logs(runId!, { after: stored.at(-1)!.seq, limit: 10_000 })).length;
+    expect(total).toBeGreaterThan(12_000);
+
+    const log = page.getByRole('log', { name: 'run log' });
+    await expect.poll(() => log.locator('.log-line').count()).toBe(5_000);
+    const stdout = await log.locator('[data-stream="stdout"]').allTextContents();
+    expect(stdout.at(-1)).toMatch(/ 12000$/);
+    await page
+      .getByText(`${(total - 5_000).toLocaleString('en-US')} earlier lines are not shown here.`)
+      .waitFor();
+
+    const link = page.getByRole('link', { name: 'Download the whole log' });
+    const href = await link.getAttribute('href');
+    expect(href).toBe(`/api/v1/jobs/chatty/runs/${runId}/log.txt`);
+    const file = await page.request.get(`${baseUrl}${href}`);
+    expect(file.status()).toBe(200);
+    const lines = (await file.text()).split('\n').filter((l) => / stdout /.test(l));
+    expect(lines.map((l) => l.split(' stdout ')[1])).toEqual(
+      Array.from({ length: 12_000 }, (_, i) => String(i + 1)),
+    );
+    expect(unexpected()).toEqual([]);
+  });
+
   it('backfills a range of days, one run per day', async () => {
     const page = await context.newPage();
     await signIn(page, baseUrl);
@@ -164,6 +199,7 @@ describe('console jobs pages', () => {
     expect((await ctx.batch.listJobs()).map((j) => [j.name, j.pausedBy, j.pausedReason])).toEqual([
       ['nightly', 'all', 'deploy <b>tonight</b>'],
       ['slow', 'all', 'deploy <b>tonight</b>'],
+      ['chatty', 'all', 'deploy <b>tonight</b>'],
       // The built-in job, under the file's jobs.
       ['reminders', 'all', 'deploy <b>tonight</b>'],
     ]);
@@ -193,7 +229,7 @@ describe('console jobs pages', () => {
     await page.getByRole('button', { name: 'Reload jobs.yaml' }).click();
     await page.locator('tr[data-job="added-later"]').waitFor();
     expect(await page.locator('.reload-jobs [role="status"]').textContent()).toBe(
-      `Reloaded ${join(dir, 'jobs.yaml')}: 4 jobs.`,
+      `Reloaded ${join(dir, 'jobs.yaml')}: 5 jobs.`,
     );
 
     await writeFile(join(dir, 'jobs.yaml'), 'jobs:\n  - { name: broken, cmd: x, timeout: soon }\n');
@@ -205,6 +241,7 @@ describe('console jobs pages', () => {
     expect((await ctx.batch.listJobs()).map((j) => j.name)).toEqual([
       'nightly',
       'slow',
+      'chatty',
       'added-later',
       'reminders',
     ]);

@@ -1,6 +1,13 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { type BatchService, type BuiltinJobSettings, reloadJobsFile } from '../../batch/index.ts';
+import {
+  type BatchService,
+  type BuiltinJobSettings,
+  type LogLine,
+  logLineText,
+  reloadJobsFile,
+} from '../../batch/index.ts';
 import { requireRole } from '../guards.ts';
 import { parse } from '../validate.ts';
 
@@ -122,9 +129,42 @@ export function batchRoutes(
     return { logs: await batch.logs(runId, { job: name, after, limit }) };
   });
 
+  // The whole log as a text file, read a page at a time while it is sent (a log holds up to
+  // 100,000 lines per attempt; the console shows the last few thousand and links here).
+  app.get('/api/v1/jobs/:name/runs/:runId/log.txt', async (request, reply) => {
+    requireRole(request, ...staff);
+    const { name, runId } = parse(runParams, request.params, 'params');
+    const first = await batch.logs(runId, { job: name, limit: logPage });
+    return reply
+      .header('content-type', 'text/plain; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${fileSafe(name)}-${fileSafe(runId)}.log"`)
+      .header('cache-control', 'no-store')
+      .send(Readable.from(logText(batch, runId, name, first)));
+  });
+
   app.post('/api/v1/jobs/:name/runs/:runId/cancel', async (request) => {
     requireRole(request, ...staff);
     const { name, runId } = parse(runParams, request.params, 'params');
     return { run: await batch.cancel(runId, name) };
   });
+}
+
+const logPage = 10_000;
+
+async function* logText(
+  batch: BatchService,
+  runId: string,
+  job: string,
+  first: LogLine[],
+): AsyncGenerator<string> {
+  let page = first;
+  for (;;) {
+    if (page.length > 0) yield `${page.map(logLineText).join('\n')}\n`;
+    if (page.length < logPage) return;
+    page = await batch.logs(runId, { job, after: page.at(-1)!.seq, limit: logPage });
+  }
+}
+
+function fileSafe(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, '_');
 }

@@ -5,12 +5,22 @@ import { isActive, jobsApi, type LogLine, type Run } from './jobs-api.ts';
 
 const pollMs = 1_000;
 const pageSize = 1000;
+/** Lines kept on the page; earlier ones are in the download. */
+export const shownLines = 5_000;
+const empty = { lines: [], dropped: 0 };
+
+function keepLast(shown: { lines: LogLine[]; dropped: number }, more: LogLine[]) {
+  const all = [...shown.lines, ...more];
+  const over = Math.max(0, all.length - shownLines);
+  return { lines: over > 0 ? all.slice(over) : all, dropped: shown.dropped + over };
+}
 
 /**
  * A run's log, kept by enquete (secrets already masked). While the run is queued or running it
  * follows it: every second it asks for the lines after the last one shown
  * (`GET …/logs?after=<seq>`) and the run's status, and stays scrolled to the bottom unless the
- * reader scrolled up.
+ * reader scrolled up. It shows the last {@link shownLines} lines; the whole log is a download
+ * (`…/log.txt`).
  */
 export function JobLog({
   job,
@@ -21,7 +31,8 @@ export function JobLog({
   runId: string;
   onRunChange: (run: Run) => void;
 }) {
-  const [lines, setLines] = useState<LogLine[]>([]);
+  // The lines shown and how many earlier ones were let go, together so one update keeps them true.
+  const [{ lines, dropped }, setShown] = useState<{ lines: LogLine[]; dropped: number }>(empty);
   const [run, setRun] = useState<Run | null>(null);
   const [error, setError] = useState<unknown>(null);
   const box = useRef<HTMLPreElement>(null);
@@ -34,7 +45,7 @@ export function JobLog({
     let timer: ReturnType<typeof setTimeout> | undefined;
     let after = 0;
     let lastStatus = '';
-    setLines([]);
+    setShown(empty);
     setRun(null);
     setError(null);
     const poll = async () => {
@@ -46,7 +57,7 @@ export function JobLog({
           if (stopped) return;
           if (more.length > 0) {
             after = more.at(-1)!.seq;
-            setLines((l) => [...l, ...more]);
+            setShown((shown) => keepLast(shown, more));
           }
           if (more.length < pageSize) break;
         }
@@ -82,6 +93,12 @@ export function JobLog({
         {run && isActive(run) ? <span className="muted"> following…</span> : null}
       </h2>
       <ErrorBox error={error} />
+      <p className="muted">
+        {dropped > 0 ? `${dropped.toLocaleString()} earlier lines are not shown here. ` : null}
+        <a href={jobsApi.logFile(job, runId)} download>
+          Download the whole log
+        </a>
+      </p>
       <pre
         ref={box}
         className="source run-log"

@@ -75,6 +75,8 @@ export const jobsApi = {
     requestJson<{ runs: Run[] }>('POST', `${job(name)}/backfill`, { body: { from, to } }).then((r) => r.runs),
   cancel: (name: string, id: string) =>
     requestJson<{ run: Run }>('POST', `${run(name, id)}/cancel`, { body: {} }).then((r) => r.run),
+  /** The whole log as a text file (a link: the session cookie authenticates it). */
+  logFile: (name: string, id: string) => `${run(name, id)}/log.txt`,
   logs: (name: string, id: string, after: number) =>
     requestJson<{ logs: LogLine[] }>('GET', `${run(name, id)}/logs?after=${after}&limit=1000`).then(
       (r) => r.logs,
