@@ -9,6 +9,7 @@ import { RunLog } from './run-log.ts';
 import type { AttemptGuard, RunRow, RunStore } from './run-store.ts';
 import { buildCommand } from './runners/command.ts';
 import { type Runner, type RunOutcome, succeeded } from './runners/runner.ts';
+import { storableText } from './stored-text.ts';
 
 /** The logger the batch module writes its own troubles to (pino's Logger fits). */
 export interface BatchLog {
@@ -270,11 +271,13 @@ export class Executor {
       return true;
     }
     const error = masker.mask(
-      stop === 'timeout'
-        ? `timed out after ${formatDuration(job.timeoutMs ?? 0)}`
-        : stop === 'shutdown'
-          ? 'interrupted: the launcher stopped'
-          : (outcome.error ?? `exit code ${outcome.exitCode}`),
+      storableText(
+        stop === 'timeout'
+          ? `timed out after ${formatDuration(job.timeoutMs ?? 0)}`
+          : stop === 'shutdown'
+            ? 'interrupted: the launcher stopped'
+            : (outcome.error ?? `exit code ${outcome.exitCode}`),
+      ),
     );
     if ((outcome.retryable || stop === 'shutdown') && attempt < run.max_attempts) {
       const next = new Date(clock.now().getTime() + backoffMs(job.retry, attempt - 1)).toISOString();

@@ -2,6 +2,7 @@ import { type Clock, isoNow } from '../kernel/index.ts';
 import type { LogWriter } from './log-writer.ts';
 import type { Masker } from './masker.ts';
 import type { LogRow } from './run-store.ts';
+import { storableText } from './stored-text.ts';
 
 export interface RunLogProps {
   /** Shared by the runs of this process, so that their lines are inserted together. */
@@ -21,9 +22,9 @@ export interface RunLogProps {
 const tailLines = 20;
 
 /**
- * The run log kept by us: lines are masked, numbered and handed to the writer in batches (every
- * 250 ms or 500 lines), one batch at a time, so a chatty job costs few statements and lines keep
- * their order.
+ * The run log kept by us: lines are made storable (see {@link storableText}), masked, numbered
+ * and handed to the writer in batches (every 250 ms or 500 lines), one batch at a time, so a
+ * chatty job costs few statements and lines keep their order.
  *
  * @example
  * const log = new RunLog({ writer, clock, masker, runId, lastSeq: 0, maxLines: 100_000, onWriteError });
@@ -52,7 +53,7 @@ export class RunLog {
       this.#dropped++;
       return;
     }
-    const masked = this.#p.masker.mask(text);
+    const masked = this.#p.masker.mask(storableText(text));
     if (stream !== 'system') {
       this.#kept++;
       this.#tail.push(masked);
