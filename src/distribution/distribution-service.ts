@@ -183,7 +183,7 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
     progress: (id) => waveProgress(k, db.dialect, id),
     externalEntry: (token, channel) => touching(enterExternal({ db, clock, surveys }, token, channel)),
     recordReturn: (token, outcome, sig) =>
-      touching(recordReturn({ db, clock, surveys }, token, outcome, sig)),
+      touching(recordReturn({ db, clock, surveys, onComplete: gate.onComplete }, token, outcome, sig)),
     returnLinks: async (waveId) => returnLinksOf(publicUrl, await waveRow(k, waveId)),
     gate,
     quotas: createQuotaService({ db, clock, ids: deps.ids, surveys, panel }),

@@ -58,7 +58,8 @@ async function memberMatches(
 /**
  * The completion hook of quotas, run inside the completion's transaction. The completion falls in
  * every cell of the survey whose conditions all match (member condition on the member's
- * attributes, answer condition on the validated answers). If one of them is full, it takes
+ * attributes, answer condition on the validated answers; cells with an answer condition are left
+ * out when the completion has no answers, see CompletionHook). If one of them is full, it takes
  * nothing and ends `quota_full`; else it takes one slot of each with a guarded update
  * (`completes = completes + 1 where completes < max_completes`), cells in id order so that two
  * completions never wait on each other crosswise. Losing a guarded update to a concurrent
@@ -88,7 +89,9 @@ export function createQuotaHook(deps: { panel: PanelService }): CompletionHook {
     const falling = cells.filter(
       (c) =>
         (c.member_condition === null || members.has(c.id)) &&
-        (c.answer_condition === null || answers.matches(c.answer_condition, input.data)),
+        // Without answers (an external engine's completion) a cell that asks about them is not judged.
+        (c.answer_condition === null ||
+          (input.data !== null && answers.matches(c.answer_condition, input.data))),
     );
     // Counts only grow (limits aside), so a cell full when read is full now.
     if (falling.some((c) => Number(c.completes) >= Number(c.max_completes))) return 'quota_full';

@@ -80,7 +80,7 @@ const timeColumn = {
 
 /**
  * Moves the invitation of `token` forward to `to` (only from an earlier status) and records the
- * event when it moved. Resolves with whether it moved.
+ * event (with `detail`, if any) when it moved. Resolves with whether it moved.
  */
 export async function advance(
   trx: Kysely<Database>,
@@ -88,6 +88,7 @@ export async function advance(
   token: string,
   to: keyof typeof timeColumn,
   channel: string | null | 'invitation',
+  detail?: Record<string, unknown>,
 ): Promise<boolean> {
   const at = clock.now().toISOString();
   const moved = await trx
@@ -103,7 +104,9 @@ export async function advance(
     .executeTakeFirst();
   if (!moved) return false;
   const eventChannel = to === 'opened' ? channel : (moved.opened_channel ?? moved.channel);
-  await recordEvents(trx, [{ invitationId: Number(moved.id), type: to, channel: eventChannel, at }]);
+  await recordEvents(trx, [
+    { invitationId: Number(moved.id), type: to, channel: eventChannel, at, ...(detail ? { detail } : {}) },
+  ]);
   return true;
 }
 

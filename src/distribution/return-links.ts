@@ -5,7 +5,14 @@ import type { SurveyService } from '../surveys/index.ts';
 import { distributionErrors } from './errors.ts';
 import { advance, openState } from './respondent-gate.ts';
 import { finalStatuses } from './schedule.ts';
-import type { ExternalEntry, InvitationStatus, ReturnLinks, ReturnOutcome, ReturnRecorded } from './types.ts';
+import type {
+  CompletionHook,
+  ExternalEntry,
+  InvitationStatus,
+  ReturnLinks,
+  ReturnOutcome,
+  ReturnRecorded,
+} from './types.ts';
 import type { WaveRow } from './wave-queries.ts';
 
 /** The invitation status each return link records. */
@@ -158,26 +165,53 @@ export async function enterExternal(
  * outcome's or another wave's signature), then RETURN_ALREADY_RECORDED when any outcome is already
  * there (a replay). A refusal changes nothing. The wave's deadline does not apply: a member who
  * entered in time may finish on the engine after it.
+ *
+ * A `complete` goes through the completion hook (quotas) in the same transaction, without answers:
+ * it takes a slot of every cell it falls in by the member's attributes (and of totals), or, when
+ * one of those is full, takes nothing and is recorded `quota_full` (its event's detail says the
+ * engine reported `complete`). Of simultaneous links of one invitation the one that loses the
+ * status update rolls back, slots included.
  */
 export async function recordReturn(
-  deps: ReturnDeps,
+  deps: ReturnDeps & { onComplete: CompletionHook },
   token: string,
   outcome: ReturnOutcome,
   sig: string,
 ): Promise<ReturnRecorded> {
-  const status = outcomeStatus[outcome];
-  const surveyId = await deps.db.kysely.transaction().execute(async (trx) => {
+  const k = deps.db.kysely;
+  const found = await k
+    .selectFrom('invitations')
+    .innerJoin('waves', 'waves.id', 'invitations.wave_id')
+    .select(['invitations.survey_id', 'waves.return_secret'])
+    .where('invitations.token', '=', token)
+    .executeTakeFirst();
+  if (!found) throw distributionErrors.invitationUnknown();
+  if (found.return_secret === null) throw distributionErrors.returnNotExternal("this invitation's wave");
+  if (!signatureValid(found.return_secret, token, outcome, sig))
+    throw distributionErrors.returnSignatureInvalid();
+  // Read before the transaction: on SQLite its one connection is busy until the commit.
+  const survey = await deps.surveys.get(found.survey_id);
+  const status = await k.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom('invitations')
-      .innerJoin('waves', 'waves.id', 'invitations.wave_id')
-      .select(['invitations.survey_id', 'waves.return_secret'])
-      .where('invitations.token', '=', token)
-      .executeTakeFirst();
-    if (!row) throw distributionErrors.invitationUnknown();
-    if (row.return_secret === null) throw distributionErrors.returnNotExternal("this invitation's wave");
-    if (!signatureValid(row.return_secret, token, outcome, sig))
-      throw distributionErrors.returnSignatureInvalid();
-    if (!(await advance(trx, deps.clock, token, status, null))) {
+      .select(['id', 'member_id', 'status'])
+      .where('token', '=', token)
+      .executeTakeFirstOrThrow();
+    // A replay takes no quota slot: refused before the hook.
+    if (isFinal(row.status)) throw distributionErrors.returnAlreadyRecorded(row.status);
+    let final: ReturnRecorded['status'] = outcomeStatus[outcome];
+    if (outcome === 'complete') {
+      final = await deps.onComplete(trx, {
+        surveyId: found.survey_id,
+        versionId: null,
+        invitationId: Number(row.id),
+        memberId: row.member_id,
+        data: null,
+      });
+    }
+    const detail = final === outcomeStatus[outcome] ? undefined : { reported: outcome };
+    if (!(await advance(trx, deps.clock, token, final, null, detail))) {
+      // A simultaneous link of this invitation was recorded first; this one rolls back.
       const current = await trx
         .selectFrom('invitations')
         .select('status')
@@ -185,8 +219,7 @@ export async function recordReturn(
         .executeTakeFirstOrThrow();
       throw distributionErrors.returnAlreadyRecorded(current.status);
     }
-    return row.survey_id;
+    return final;
   });
-  // After the transaction: on SQLite its one connection is busy until then.
-  return { outcome, status, surveyTitle: (await deps.surveys.get(surveyId)).title };
+  return { outcome, status, surveyTitle: survey.title };
 }

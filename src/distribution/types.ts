@@ -168,15 +168,20 @@ export interface ReminderReport {
 /**
  * Decides a completion's outcome inside the completion's transaction (e.g. quotas reserve a slot
  * there). The default answers `completed`; `quota_full` turns the completion into a quota-full.
+ * Called for completions answered on the hub's page and for an external engine's `complete`
+ * return link; the latter has no answers and answered no version of the hub (`data` and
+ * `versionId` null), so conditions on answers cannot be judged.
  */
 export type CompletionHook = (
   trx: Kysely<Database>,
   input: {
     surveyId: string;
-    versionId: number;
+    /** The version answered; null for an external engine's completion. */
+    versionId: number | null;
     invitationId: number | null;
     memberId: string | null;
-    data: Record<string, unknown>;
+    /** The validated answers; null when the hub has none (an external engine's completion). */
+    data: Record<string, unknown> | null;
   },
 ) => Promise<'completed' | 'quota_full'>;
 
