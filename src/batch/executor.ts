@@ -131,6 +131,7 @@ export class Executor {
       masker,
       runId: run.id,
       lastSeq,
+      storedLastSeq: () => this.#p.store.lastSeq(run.id),
       maxLines: this.#p.maxLogLines,
       onWriteError: (error) => this.#p.log.error({ err: error, runId: run.id }, 'run log write failed'),
     });

@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../db/index.ts';
 import { type Clock, isoNow } from '../kernel/index.ts';
 import type { LogWriter } from './log-writer.ts';
 import type { Masker } from './masker.ts';
@@ -12,6 +13,11 @@ export interface RunLogProps {
   runId: string;
   /** The last sequence number already stored for the run (earlier attempts). */
   lastSeq: number;
+  /**
+   * Reads the run's last stored sequence number again, after a write found its numbers taken by
+   * another process (one that recovered the run, or a stalled one that came back).
+   */
+  storedLastSeq: () => Promise<number>;
   /** Lines kept per attempt; the rest is counted, not stored. */
   maxLines: number;
   /** How long lines wait to be written together (a fast job's whole log is one insert). */
@@ -20,14 +26,23 @@ export interface RunLogProps {
 }
 
 const tailLines = 20;
+/** Times a batch is numbered again after the stored lines before it is given up. */
+const maxRenumbers = 5;
+/** Lines per write: one insert statement, so that a write that fails stored none of them. */
+const batchRows = 500;
 
 /**
  * The run log kept by us: lines are made storable (see {@link storableText}), masked, numbered
  * and handed to the writer in batches (every 250 ms or 500 lines), one batch at a time, so a
- * chatty job costs few statements and lines keep their order.
+ * chatty job costs few statements and lines keep their order. Another process may write lines of
+ * the same run meanwhile (the run was recovered there while this one stalled, or the other way
+ * round): a batch whose numbers it took is numbered again after the stored lines and written again.
  *
  * @example
- * const log = new RunLog({ writer, clock, masker, runId, lastSeq: 0, maxLines: 100_000, onWriteError });
+ * const log = new RunLog({
+ *   writer, clock, masker, runId, lastSeq: 0, storedLastSeq: () => store.lastSeq(runId),
+ *   maxLines: 100_000, onWriteError,
+ * });
  * log.add('stdout', 'hello');
  * await log.flush();
  */
@@ -66,7 +81,7 @@ export class RunLog {
       stream,
       text: masked,
     });
-    if (this.#pending.length >= 500) this.#schedule();
+    if (this.#pending.length >= batchRows) this.#schedule();
     else if (!this.#timer) {
       this.#timer = setTimeout(() => this.#schedule(), this.#p.batchMs ?? 250);
       this.#timer.unref();
@@ -96,13 +111,35 @@ export class RunLog {
     this.#scheduled = true;
     this.#writing = this.#writing.then(async () => {
       this.#scheduled = false;
-      const rows = this.#pending.splice(0);
-      if (rows.length === 0) return;
+      while (this.#pending.length > 0) await this.#write(this.#pending.splice(0, batchRows));
+    });
+  }
+
+  async #write(rows: LogRow[]): Promise<void> {
+    for (let renumbered = 0; ; renumbered++) {
       try {
         await this.#p.writer.append(rows);
+        return;
+      } catch (error) {
+        if (!isUniqueViolation(error) || renumbered >= maxRenumbers) {
+          this.#p.onWriteError(error);
+          return;
+        }
+      }
+      try {
+        this.#renumber(rows, await this.#p.storedLastSeq());
       } catch (error) {
         this.#p.onWriteError(error);
+        return;
       }
-    });
+    }
+  }
+
+  /** Numbers `rows`, then the lines added since, on from `last`. */
+  #renumber(rows: LogRow[], last: number): void {
+    let seq = last;
+    for (const row of rows) row.seq = ++seq;
+    for (const row of this.#pending) row.seq = ++seq;
+    this.#seq = seq;
   }
 }
