@@ -181,6 +181,7 @@ export class Executor {
             onLine: (stream, text) => log.add(stream, text),
             onNote: (text) => log.add('system', text),
             signal: controller.signal,
+            secrets: masker.patterns,
           },
         );
       }

@@ -1,29 +1,50 @@
 /**
+ * Lines of a multi-line secret shorter than this, once trimmed, are not masked on their own: a
+ * blank line, a brace or `-----END-----` would otherwise mask them wherever they appear.
+ */
+export const minSecretLine = 8;
+
+/**
  * Replaces every secret value in a text with `***`. Built from the values that `${NAME}`
  * references resolved to, so what a job prints, its errors and API answers never carry them.
+ * Output is masked line by line, so a secret of several lines (a PEM key, a JSON credential) is
+ * also masked line by line: each of its lines of {@link minSecretLine} characters or more, trimmed.
  *
  * @example
  * const masker = new Masker(['s3cret']);
  * masker.mask('token=s3cret'); // 'token=***'
  */
 export class Masker {
-  readonly #secrets: string[];
+  readonly #values: string[];
+  readonly #patterns: string[];
 
   constructor(secrets: Iterable<string> = []) {
+    this.#values = [...new Set([...secrets].filter((s) => s.length > 0))];
+    const lines = this.#values
+      .filter((v) => /[\r\n]/.test(v))
+      .flatMap((v) => v.split(/\r\n|\r|\n/))
+      .map((line) => line.trim())
+      .filter((line) => line.length >= minSecretLine);
     // Longest first, so a secret that contains another is masked whole.
-    this.#secrets = [...new Set([...secrets].filter((s) => s.length > 0))].sort(
-      (a, b) => b.length - a.length,
-    );
+    this.#patterns = [...new Set([...this.#values, ...lines])].sort((a, b) => b.length - a.length);
   }
 
   /** How many distinct secret values are masked. */
   get size(): number {
-    return this.#secrets.length;
+    return this.#values.length;
+  }
+
+  /**
+   * Every text this masker replaces, longest first: the secret values and the lines of those
+   * that span lines. What cuts output into pieces must not cut inside one of them.
+   */
+  get patterns(): readonly string[] {
+    return this.#patterns;
   }
 
   mask(text: string): string {
     let out = text;
-    for (const secret of this.#secrets) {
+    for (const secret of this.#patterns) {
       if (out.includes(secret)) out = out.split(secret).join('***');
     }
     return out;
@@ -31,6 +52,6 @@ export class Masker {
 
   /** A masker that masks this one's secrets and `more`. */
   with(more: Iterable<string>): Masker {
-    return new Masker([...this.#secrets, ...more]);
+    return new Masker([...this.#values, ...more]);
   }
 }

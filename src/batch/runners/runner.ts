@@ -30,6 +30,11 @@ export interface RunIo {
   onNote(text: string): void;
   /** Aborted on timeout or cancel (`signal.reason` tells which); the runner stops the work and returns. */
   signal: AbortSignal;
+  /**
+   * The texts the service masks (see `Masker.patterns`): a runner that cuts an over-long line into
+   * pieces must not cut inside one, or each piece would carry part of a secret unmasked.
+   */
+  secrets?: readonly string[];
 }
 
 /** How an attempt ended. Success is `exitCode === 0 && error === null`. */

@@ -98,12 +98,16 @@ export class ContainerRunner implements Runner {
         return;
       }
       const tail: string[] = [];
-      const out = new LineSplitter((line) => io.onLine('stdout', line));
-      const err = new LineSplitter((line) => {
-        tail.push(line);
-        if (tail.length > tailLines) tail.shift();
-        io.onLine('stderr', line);
-      });
+      const out = new LineSplitter((line) => io.onLine('stdout', line), undefined, io.secrets);
+      const err = new LineSplitter(
+        (line) => {
+          tail.push(line);
+          if (tail.length > tailLines) tail.shift();
+          io.onLine('stderr', line);
+        },
+        undefined,
+        io.secrets,
+      );
       child.stdout?.on('data', (b: Buffer) => out.push(b));
       child.stderr?.on('data', (b: Buffer) => err.push(b));
 

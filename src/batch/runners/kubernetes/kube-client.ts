@@ -57,13 +57,19 @@ export class KubeClient {
 
   /**
    * A streamed GET whose body is read line by line until it ends or `signal` aborts (then it
-   * resolves too). Throws KubeApiError when the answer is an error.
+   * resolves too). Throws KubeApiError when the answer is an error. A line over 1,000,000
+   * characters comes in pieces, none cut inside one of `keepWhole` (see LineSplitter).
    */
-  async lines(path: string, signal: AbortSignal, onLine: (line: string) => void): Promise<void> {
+  async lines(
+    path: string,
+    signal: AbortSignal,
+    onLine: (line: string) => void,
+    keepWhole: readonly string[] = [],
+  ): Promise<void> {
     const res = await this.#send('GET', path, undefined, signal);
     if ((res.statusCode ?? 0) >= 400) throw apiError(res.statusCode ?? 0, await readAll(res));
     await new Promise<void>((resolve) => {
-      const split = new LineSplitter(onLine, 1_000_000);
+      const split = new LineSplitter(onLine, 1_000_000, keepWhole);
       res.on('data', (b: Buffer) => split.push(b));
       const done = () => {
         split.end();

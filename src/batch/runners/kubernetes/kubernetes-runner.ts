@@ -153,6 +153,7 @@ export class KubernetesRunner implements Runner {
           namespace: ns,
           pod: pod.metadata.name,
           onLine: (t) => io.onLine('stdout', t),
+          secrets: io.secrets,
         });
         log.start();
         io.onNote(`pod ${pod.metadata.name} started`);

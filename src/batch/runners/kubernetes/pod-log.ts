@@ -24,6 +24,7 @@ export class PodLog {
   readonly #client: KubeClient;
   readonly #base: string;
   readonly #onLine: (line: string) => void;
+  readonly #secrets: readonly string[];
   readonly #controller = new AbortController();
   /** The newest timestamp passed on, how many lines at it the current stream has sent, and how many were passed on. */
   #last: bigint = -1n;
@@ -34,10 +35,18 @@ export class PodLog {
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
 
-  constructor(props: { client: KubeClient; namespace: string; pod: string; onLine: (line: string) => void }) {
+  /** `secrets`: texts an over-long line is not cut inside (see LineSplitter). */
+  constructor(props: {
+    client: KubeClient;
+    namespace: string;
+    pod: string;
+    onLine: (line: string) => void;
+    secrets?: readonly string[] | undefined;
+  }) {
     this.#client = props.client;
     this.#base = `/api/v1/namespaces/${props.namespace}/pods/${props.pod}/log?container=${containerName}&timestamps=true`;
     this.#onLine = props.onLine;
+    this.#secrets = props.secrets ?? [];
   }
 
   start(): void {
@@ -74,8 +83,11 @@ export class PodLog {
         : '';
       this.#atLast = 0;
       try {
-        await this.#client.lines(`${this.#base}${last ? '' : '&follow=true'}${since}`, signal, (line) =>
-          this.#take(line),
+        await this.#client.lines(
+          `${this.#base}${last ? '' : '&follow=true'}${since}`,
+          signal,
+          (line) => this.#take(line),
+          this.#secrets,
         );
       } catch {
         // The container may not be ready yet, or the connection broke: try again shortly.

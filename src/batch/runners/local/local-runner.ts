@@ -100,8 +100,8 @@ export class LocalRunner implements Runner {
         resolve({ exitCode: null, error: `cannot start: ${String(error)}`, retryable: false });
         return;
       }
-      const out = new LineSplitter((line) => io.onLine('stdout', line));
-      const err = new LineSplitter((line) => io.onLine('stderr', line));
+      const out = new LineSplitter((line) => io.onLine('stdout', line), undefined, io.secrets);
+      const err = new LineSplitter((line) => io.onLine('stderr', line), undefined, io.secrets);
       child.stdout?.on('data', (b: Buffer) => out.push(b));
       child.stderr?.on('data', (b: Buffer) => err.push(b));
 
