@@ -116,6 +116,11 @@ create table members (
   created_at text not null,
   updated_at text not null,
 );
+create table open_link_keys (
+  survey_id text not null,
+  secret text not null,
+  created_at text not null,
+);
 create table portal_changes (
   seq bigint not null default nextval('portal_changes_seq_seq'::regclass),
   member text,
@@ -245,6 +250,7 @@ CREATE INDEX member_attributes_key_text ON member_attributes USING btree (key, t
 CREATE UNIQUE INDEX member_attributes_pk ON member_attributes USING btree (member_id, key, text_value);
 CREATE UNIQUE INDEX members_external_id_key ON members USING btree (external_id);
 CREATE UNIQUE INDEX members_pkey ON members USING btree (id);
+CREATE UNIQUE INDEX open_link_keys_pkey ON open_link_keys USING btree (survey_id);
 CREATE UNIQUE INDEX portal_changes_pkey ON portal_changes USING btree (seq);
 CREATE INDEX portal_changes_xid ON portal_changes USING btree (xid);
 CREATE UNIQUE INDEX quota_cells_pkey ON quota_cells USING btree (id);

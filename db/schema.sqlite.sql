@@ -30,6 +30,7 @@ CREATE INDEX "member_attributes_key_text" on "member_attributes" ("key", "text_v
 CREATE TRIGGER members_portal after update of opted_out_at, external_id on members when old.opted_out_at is not new.opted_out_at or old.external_id is not new.external_id begin insert into portal_changes (member) values (old.external_id); insert into portal_changes (member) select new.external_id where new.external_id is not old.external_id; end;
 CREATE TRIGGER members_portal_deleted after delete on members begin insert into portal_changes (member) values (old.external_id); end;
 CREATE TABLE "members" ("id" text primary key, "external_id" text not null unique, "email" text, "name" text, "attributes" text not null, "opted_out_at" text, "created_at" text not null, "updated_at" text not null);
+CREATE TABLE "open_link_keys" ("survey_id" text primary key references "surveys" ("id"), "secret" text not null, "created_at" text not null);
 CREATE TABLE portal_changes (seq integer primary key autoincrement, member text);
 CREATE TABLE "quota_cells" ("id" text primary key, "quota_id" text not null references "quotas" ("id"), "position" integer not null, "label" text not null, "member_condition" text, "answer_condition" text, "max_completes" integer not null, "completes" integer default 0 not null);
 CREATE INDEX "quota_cells_quota" on "quota_cells" ("quota_id", "position");

@@ -24,6 +24,7 @@ import { up0010 } from './migrations/0010-invitations-wave-order.ts';
 import { up0011 } from './migrations/0011-batch-heartbeat.ts';
 import { up0012 } from './migrations/0012-portal-changes.ts';
 import { up0013 } from './migrations/0013-member-attributes-num-partial.ts';
+import { up0014 } from './migrations/0014-open-link-keys.ts';
 import type { Database } from './schema.ts';
 import { statementCache } from './statement-cache.ts';
 
@@ -100,6 +101,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0011-batch-heartbeat': { up: up0011 },
     '0012-portal-changes': { up: up0012(dialect) },
     '0013-member-attributes-num-partial': { up: up0013 },
+    '0014-open-link-keys': { up: up0014 },
   };
 }
 

@@ -15,6 +15,7 @@ export interface Database {
   survey_versions: SurveyVersionsTable;
   // responses/
   responses: ResponsesTable;
+  open_link_keys: OpenLinkKeysTable;
   // batch/
   batch_runs: BatchRunsTable;
   batch_run_logs: BatchRunLogsTable;
@@ -127,6 +128,13 @@ export interface ResponsesTable {
   completed_at: string | null;
   /** Identifier from the source system for imported responses (e.g. the demo's respondent_id). */
   external_ref: string | null;
+}
+
+/** The HMAC key of a survey's open-link tokens (see responses/open-link-tokens.ts); never changes. */
+export interface OpenLinkKeysTable {
+  survey_id: string;
+  secret: string;
+  created_at: string;
 }
 
 export interface BatchRunsTable {

@@ -5,6 +5,7 @@ import type { CompiledSurvey, SurveyService, ValidationIssue } from '../surveys/
 import { responseErrors } from './errors.ts';
 import { createCsvExporter } from './export-csv.ts';
 import { importCompleted } from './import-completed.ts';
+import { createOpenLinkTokens, type OpenLinkClaim } from './open-link-tokens.ts';
 import {
   countByStatus,
   emptyCounts,
@@ -53,6 +54,8 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
   const gate = props.invitations ?? noInvitations;
   const k = db.kysely;
 
+  const openTokens = createOpenLinkTokens({ db, clock, ids });
+
   async function rowOf(token: string): Promise<ResponseRow> {
     const row = await findByToken(k, token);
     if (!row) throw responseErrors.tokenUnknown();
@@ -60,12 +63,51 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
   }
 
   /**
-   * The response of a token, started first when it is an invitation token used for the first
-   * time: whichever call comes first (load, a partial save, a completion) opens the invitation.
+   * The response of a token. An invitation token used for the first time is started first:
+   * whichever call comes first (load, a partial save, a completion) opens the invitation. An
+   * open-link token not saved yet has no row: it answers the row it will get, not stored
+   * (`stored: false`), and {@link stored} writes it once something is worth keeping.
    * Throws RESPONSE_TOKEN_UNKNOWN, or INVITATION_NOT_OPEN for an invitation not answerable now.
    */
-  async function responseOf(token: string, channel?: string): Promise<ResponseRow> {
-    return (await findByToken(k, token)) ?? startInvitation(token, channel);
+  async function sessionOf(token: string, channel?: string): Promise<{ row: ResponseRow; stored: boolean }> {
+    const found = await findByToken(k, token);
+    if (found) return { row: found, stored: true };
+    const claim = await openTokens.read(token);
+    if (claim) return { row: openLinkRow(token, claim), stored: false };
+    return { row: await startInvitation(token, channel), stored: true };
+  }
+
+  /** What an open-link token's response row holds before its first save. */
+  function openLinkRow(token: string, claim: OpenLinkClaim): ResponseRow {
+    return {
+      id: '',
+      survey_id: claim.surveyId,
+      version: claim.version,
+      token,
+      status: 'in_progress',
+      data: '{}',
+      page: 0,
+      channel: claim.channel,
+      started_at: claim.issuedAt,
+      updated_at: claim.issuedAt,
+      completed_at: null,
+      external_ref: null,
+    };
+  }
+
+  /**
+   * The stored row of a session: an open-link token's row is written here, at its first save or
+   * completion (started when the visit handed the token out). Of simultaneous first writes one
+   * inserts and the others find its row, so a token never has two responses.
+   */
+  async function stored(session: { row: ResponseRow; stored: boolean }): Promise<ResponseRow> {
+    if (session.stored) return session.row;
+    await k
+      .insertInto('responses')
+      .values({ ...session.row, id: ids.id('rs'), updated_at: isoNow(clock) })
+      .onConflict((oc) => oc.column('token').doNothing())
+      .execute();
+    return rowOf(session.row.token);
   }
 
   /**
@@ -125,35 +167,24 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
       if (survey.currentVersion === null) throw responseErrors.surveyNotOpen(surveyId, 'not published');
       if (!survey.openLink) throw responseErrors.surveyNotOpen(surveyId, 'open link is off');
       if (survey.closed) throw responseErrors.surveyNotOpen(surveyId, 'the survey is closed');
-      if (input.existingToken) {
-        const existing = await findByToken(k, input.existingToken);
-        if (existing && existing.survey_id === surveyId) return existing.token;
+      const existing = input.existingToken;
+      if (existing) {
+        if ((await openTokens.read(existing))?.surveyId === surveyId) return existing;
+        // A token from before tokens were signed has its row from the visit.
+        if ((await findByToken(k, existing))?.survey_id === surveyId) return existing;
       }
-      const now = isoNow(clock);
-      const token = ids.token();
-      await k
-        .insertInto('responses')
-        .values({
-          id: ids.id('rs'),
-          survey_id: surveyId,
-          version: survey.currentVersion,
-          token,
-          status: 'in_progress',
-          data: '{}',
-          page: 0,
-          channel: input.channel ?? 'open',
-          started_at: now,
-          updated_at: now,
-          completed_at: null,
-          external_ref: null,
-        })
-        .execute();
-      return token;
+      // Nothing is stored for a visit (previewers and crawlers fetch links too): the row is
+      // written at the first save or completion, from what the token says.
+      return openTokens.issue({
+        surveyId,
+        version: survey.currentVersion,
+        channel: input.channel ?? 'open',
+        issuedAt: isoNow(clock),
+      });
     },
 
     async load(token, input = {}) {
-      const found = await findByToken(k, token);
-      const row = found ?? (await startInvitation(token, input.channel));
+      const { row, stored: found } = await sessionOf(token, input.channel);
       // Started without a channel (by a first save or completion, or a visit without ?ch=): the
       // first visit that names one records it.
       if (found && input.channel && row.channel === null) await setChannelIfUnset(k, token, input.channel);
@@ -173,13 +204,14 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
     },
 
     async savePartial(token, input) {
-      const row = await responseOf(token);
-      if (row.status !== 'in_progress') throw responseErrors.closed();
-      const compiled = await compiledOf(row);
+      const session = await sessionOf(token);
+      if (session.row.status !== 'in_progress') throw responseErrors.closed();
+      const compiled = await compiledOf(session.row);
       const pageIssue = checkPage(input.page, compiled.document.surveyjs);
       if (pageIssue) throw responseErrors.invalid([pageIssue]);
       const result = compiled.validate(input.data, 'partial');
       if (result.issues.length > 0) throw responseErrors.invalid(result.issues);
+      await stored(session);
       await k.transaction().execute(async (trx) => {
         const changed = await updateInProgress(trx, token, {
           data: JSON.stringify(result.data),
@@ -193,12 +225,15 @@ export function createResponseService(props: ResponseServiceProps): ResponseServ
     },
 
     async complete(token, input) {
-      const row = await responseOf(token);
-      if (row.status !== 'in_progress') return storedOutcome(row);
-      const compiled = await compiledOf(row);
+      const session = await sessionOf(token);
+      if (session.row.status !== 'in_progress') return storedOutcome(session.row);
+      const compiled = await compiledOf(session.row);
       const result = compiled.validate(input.data, 'complete');
       const screenedOut = result.screenedOut;
       if (!screenedOut && !result.ok) throw responseErrors.invalid(result.issues);
+      // Written only now for an open-link token: a refused completion stores nothing. If another
+      // completion got there first, the guarded update below finds the row finished.
+      const row = await stored(session);
       const status = screenedOut ? 'screened_out' : 'completed';
       const now = isoNow(clock);
       const outcome = await k.transaction().execute(async (trx) => {

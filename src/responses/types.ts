@@ -36,19 +36,25 @@ export interface ResponseCounts {
 
 /** The responses module's door. */
 export interface ResponseService {
-  /** Open link: a personal token for a visitor (or the one in their cookie, if still valid). */
+  /**
+   * Open link: a personal token for a visitor (or the one in their cookie, if still valid). It
+   * stores nothing: the token is signed and carries its survey, version, channel and time, and the
+   * response row is written at the first save or completion.
+   */
   openLink(
     surveyId: string,
     input: { existingToken?: string | undefined; channel?: string | undefined },
   ): Promise<string>;
   /**
    * What the respondent page needs; throws RESPONSE_TOKEN_UNKNOWN. The first visit of an
-   * invitation token starts its response (and records `opened` with the channel).
+   * invitation token starts its response (and records `opened` with the channel); an open-link
+   * token not saved yet gets its empty survey, and nothing is stored.
    */
   load(token: string, input?: { channel?: string | undefined }): Promise<RespondentView>;
   /**
    * Saves a partial (values checked, required not enforced); throws RESPONSE_CLOSED after
-   * completion. Like `load`, the first use of an invitation token starts its response.
+   * completion. Like `load`, the first use of an invitation token starts its response; the first
+   * save of an open-link token writes its response row.
    */
   savePartial(token: string, input: { data: Record<string, unknown>; page: number }): Promise<void>;
   /**

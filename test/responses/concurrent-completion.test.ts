@@ -25,13 +25,21 @@ describe.each(dialects())('concurrent completions on %s', (dialect) => {
   it('20 simultaneous completions of one token store exactly one response', async () => {
     const surveyId = await publishedSurvey(s);
     const token = await s.responses.openLink(surveyId, {});
-    // Each attempt sends different remarks, so the stored row tells which attempt won.
+    // The visit stored nothing: the first of these writes the response row.
+    expect(await db.kysely.selectFrom('responses').select('id').execute()).toEqual([]);
+    // Each attempt sends different remarks, so the stored row tells which attempt won; partial
+    // saves race them too.
     const attempts = Array.from({ length: 20 }, (_, i) =>
       s.responses.complete(token, {
         data: { age: 30 + i, lunch: 2, satisfaction: 3, remarks: `attempt ${i}` },
       }),
     );
-    const results = await Promise.all(attempts);
+    const saves = Array.from({ length: 5 }, () =>
+      s.responses.savePartial(token, { data: { age: 99 }, page: 0 }).catch((e: { code: string }) => e.code),
+    );
+    const [results, saved] = await Promise.all([Promise.all(attempts), Promise.all(saves)]);
+    // A save either went in before the completion or found the response submitted.
+    for (const r of saved) expect([undefined, 'RESPONSE_CLOSED']).toContain(r);
 
     const winners = results.flatMap((r, i) => (r.repeated ? [] : [i]));
     expect(winners).toHaveLength(1);

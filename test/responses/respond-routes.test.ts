@@ -49,6 +49,10 @@ describe.each(dialects())('respondent routes on %s', (dialect) => {
     return { token: decodeURIComponent(location.slice(3)), setCookie: String(res.headers['set-cookie']) };
   }
 
+  const rowsOf = async (token: string) =>
+    ctx.db.kysely.selectFrom('responses').select('id').where('token', '=', token).execute();
+  const save = (token: string) =>
+    app.inject({ method: 'PUT', url: `/api/v1/respond/${token}`, payload: { data: {}, page: 0 } });
   const channelOf = async (token: string) =>
     (
       await ctx.db.kysely
@@ -65,7 +69,39 @@ describe.each(dialects())('respondent routes on %s', (dialect) => {
     expect(setCookie).toMatch(/SameSite=Lax/);
     expect(setCookie).toMatch(/Path=\//);
     expect(setCookie).not.toMatch(/Secure/);
+    // The visit and the page's first load store nothing; the first save writes the response.
+    expect((await app.inject({ method: 'GET', url: `/api/v1/respond/${token}` })).statusCode).toBe(200);
+    expect(await rowsOf(token)).toEqual([]);
+    expect((await save(token)).statusCode).toBe(200);
     expect(await channelOf(token)).toBe('open');
+  });
+
+  it('cookieless visits (link previewers, crawlers) store no response, however many', async () => {
+    const before = await ctx.responses.counts(surveyId);
+    const tokens = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const { token } = await open();
+      tokens.add(token);
+      expect((await app.inject({ method: 'GET', url: `/s/${token}` })).statusCode).not.toBe(500);
+      expect((await app.inject({ method: 'GET', url: `/api/v1/respond/${token}` })).statusCode).toBe(200);
+    }
+    expect(tokens.size).toBe(20);
+    for (const token of tokens) expect(await rowsOf(token)).toEqual([]);
+    expect(await ctx.responses.counts(surveyId)).toEqual(before);
+  });
+
+  it('resumes in another browser with the same link, before and after the first save', async () => {
+    const { token } = await open();
+    // Another browser has no cookie; the link alone is enough.
+    const elsewhere = await app.inject({ method: 'GET', url: `/api/v1/respond/${token}` });
+    expect(elsewhere.json()).toMatchObject({ data: {}, page: 0, status: 'in_progress' });
+    await app.inject({
+      method: 'PUT',
+      url: `/api/v1/respond/${token}`,
+      payload: { data: { age: 41 }, page: 1 },
+    });
+    const later = await app.inject({ method: 'GET', url: `/api/v1/respond/${token}` });
+    expect(later.json()).toMatchObject({ data: { age: 41 }, page: 1, status: 'in_progress' });
   });
 
   it('resumes with the cookie, and replaces a cookie token that no longer loads', async () => {
@@ -80,6 +116,7 @@ describe.each(dialects())('respondent routes on %s', (dialect) => {
 
   it('records the channel of the open link', async () => {
     const { token } = await open(undefined, '?ch=newsletter');
+    await save(token);
     expect(await channelOf(token)).toBe('newsletter');
   });
 
@@ -155,6 +192,7 @@ describe.each(dialects())('respondent routes on %s', (dialect) => {
 
   it('records ?ch= on the first open of a token that has no channel yet', async () => {
     const { token } = await open();
+    await save(token);
     // As the distribution hub will issue them: a token without an entry channel.
     await ctx.db.kysely.updateTable('responses').set({ channel: null }).where('token', '=', token).execute();
     await app.inject({ method: 'GET', url: `/api/v1/respond/${token}?ch=email` });

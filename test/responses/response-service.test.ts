@@ -37,20 +37,77 @@ describe.each(dialects())('responses on %s', (dialect) => {
     db.kysely.selectFrom('responses').selectAll().where('token', '=', token).executeTakeFirstOrThrow();
 
   describe('open link', () => {
-    it('issues a token bound to the current version, in progress, with the channel', async () => {
+    it('stores nothing for a visit; the first save writes the row, bound to the version, with the channel and the visit’s time', async () => {
       const token = await s.responses.openLink(surveyId, {});
-      const stored = await row(token);
-      expect(stored).toMatchObject({
+      const view = await s.responses.load(token);
+      expect([view.surveyId, view.version, view.data, view.page, view.status]).toEqual([
+        surveyId,
+        1,
+        {},
+        0,
+        'in_progress',
+      ]);
+      await s.responses.load(token);
+      expect(await db.kysely.selectFrom('responses').select('id').execute()).toEqual([]);
+      expect(await s.responses.counts(surveyId)).toEqual({ in_progress: 0, completed: 0, screened_out: 0 });
+
+      s.clock.tick(90_000);
+      await s.responses.savePartial(token, { data: { age: 40 }, page: 0 });
+      expect(await row(token)).toMatchObject({
         survey_id: surveyId,
         version: 1,
         status: 'in_progress',
-        data: '{}',
+        data: '{"age":40}',
         page: 0,
         channel: 'open',
         started_at: '2026-03-02T09:00:00.000Z',
+        updated_at: '2026-03-02T09:01:30.000Z',
         completed_at: null,
         external_ref: null,
       });
+      expect(await s.responses.counts(surveyId)).toEqual({ in_progress: 1, completed: 0, screened_out: 0 });
+    });
+
+    it('a thousand visits store no response; each visitor still gets a token of their own', async () => {
+      const tokens = new Set<string>();
+      for (let i = 0; i < 1000; i++) tokens.add(await s.responses.openLink(surveyId, {}));
+      expect(tokens.size).toBe(1000);
+      expect(await db.kysely.selectFrom('responses').select('id').execute()).toEqual([]);
+      // One key row for the survey, written at its first visit, is all.
+      expect((await db.kysely.selectFrom('open_link_keys').select('survey_id').execute()).length).toBe(1);
+    });
+
+    it('reads a changed, forged or foreign token as unknown, and stores nothing for it', async () => {
+      const token = await s.responses.openLink(surveyId, {});
+      const bytes = Buffer.from(token, 'base64url');
+      const flipped = Buffer.from(bytes);
+      const last = flipped.length - 1; // the last byte of the payload (the issue time)
+      flipped.writeUInt8(flipped.readUInt8(last) ^ 1, last);
+      const otherKey = services(db, cryptoIds);
+      const other = await publishedSurvey(otherKey, { ...lunchSurvey, title: 'Other' });
+      const foreign = Buffer.from(await otherKey.responses.openLink(other, {}), 'base64url');
+      // The other survey's token with this survey's id put in: signed with the wrong key.
+      const payload = foreign.subarray(35).toString('utf8').split('\n');
+      const swapped = Buffer.concat([
+        foreign.subarray(0, 35),
+        Buffer.from([surveyId, ...payload.slice(1)].join('\n')),
+      ]);
+      for (const bad of [
+        flipped.toString('base64url'),
+        swapped.toString('base64url'),
+        `${token}A`,
+        `${token.slice(0, 10)}*${token.slice(11)}`,
+        Buffer.alloc(60, 1).toString('base64url'),
+      ]) {
+        expect((await failure(s.responses.load(bad))).code).toBe('RESPONSE_TOKEN_UNKNOWN');
+        expect((await failure(s.responses.savePartial(bad, { data: {}, page: 0 }))).code).toBe(
+          'RESPONSE_TOKEN_UNKNOWN',
+        );
+        expect((await failure(s.responses.complete(bad, { data: adult }))).code).toBe(
+          'RESPONSE_TOKEN_UNKNOWN',
+        );
+      }
+      expect(await db.kysely.selectFrom('responses').select('id').execute()).toEqual([]);
     });
 
     it('hands out unguessable tokens (at least 128 bits) with the real id source', async () => {
@@ -68,7 +125,31 @@ describe.each(dialects())('responses on %s', (dialect) => {
       const other = await publishedSurvey(s, { ...lunchSurvey, title: 'Other' });
       const foreign = await s.responses.openLink(other, { existingToken: first });
       expect(foreign).not.toBe(first);
-      expect((await row(foreign)).survey_id).toBe(other);
+      expect((await s.responses.load(foreign)).surveyId).toBe(other);
+    });
+
+    it('resumes with a token from before tokens were signed, whose row the visit wrote', async () => {
+      await db.kysely
+        .insertInto('responses')
+        .values({
+          id: 'rs_old',
+          survey_id: surveyId,
+          version: 1,
+          token: 'old-random-token-0000000',
+          status: 'in_progress',
+          data: '{"age":50}',
+          page: 0,
+          channel: 'open',
+          started_at: '2026-01-01T00:00:00.000Z',
+          updated_at: '2026-01-01T00:00:00.000Z',
+          completed_at: null,
+          external_ref: null,
+        })
+        .execute();
+      expect(await s.responses.openLink(surveyId, { existingToken: 'old-random-token-0000000' })).toBe(
+        'old-random-token-0000000',
+      );
+      expect((await s.responses.load('old-random-token-0000000')).data).toEqual({ age: 50 });
     });
 
     it('refuses a survey whose open link is off, an unpublished one, and an unknown one', async () => {
@@ -166,6 +247,8 @@ describe.each(dialects())('responses on %s', (dialect) => {
     it('records the channel once and keeps the first one', async () => {
       const token = await s.responses.openLink(surveyId, { channel: 'email' });
       await s.responses.load(token, { channel: 'portal' });
+      await s.responses.savePartial(token, { data: {}, page: 0 });
+      await s.responses.load(token, { channel: 'portal' });
       expect((await row(token)).channel).toBe('email');
     });
   });
@@ -196,6 +279,12 @@ describe.each(dialects())('responses on %s', (dialect) => {
         { age: 34 },
         null,
       ]);
+      // A refused first completion of a token never saved stores nothing.
+      const fresh = await s.responses.openLink(surveyId, {});
+      expect((await failure(s.responses.complete(fresh, { data: { age: 34 } }))).code).toBe(
+        'RESPONSE_INVALID',
+      );
+      expect(await db.kysely.selectFrom('responses').select('token').execute()).toEqual([{ token }]);
     });
 
     it('screens out with the rule’s end page even when later answers are missing', async () => {
@@ -228,6 +317,10 @@ describe.each(dialects())('responses on %s', (dialect) => {
       await s.responses.complete(tokens[0]!, { data: adult });
       await s.responses.complete(tokens[1]!, { data: adult });
       await s.responses.complete(tokens[2]!, { data: { age: 12 } });
+      await s.responses.savePartial(tokens[3]!, { data: { age: 30 }, page: 0 });
+      // Visits alone count nowhere.
+      await s.responses.load(await s.responses.openLink(surveyId, {}));
+      await s.responses.savePartial(await s.responses.openLink(other, {}), { data: {}, page: 0 });
       await s.responses.openLink(other, {});
       expect(await s.responses.counts(surveyId)).toEqual({ in_progress: 1, completed: 2, screened_out: 1 });
       const all = await s.responses.countsBySurvey();

@@ -7,7 +7,8 @@ import { parse } from '../validate.ts';
 import { sendOpenLinkError } from './open-link-page.ts';
 
 const surveyParams = z.object({ surveyId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a survey id') });
-export const tokenParams = z.object({ token: z.string().min(1).max(200) });
+// Invitation tokens are 24 characters; open-link tokens carry their survey, version and channel (up to ~210).
+export const tokenParams = z.object({ token: z.string().min(1).max(256) });
 export const channelQuery = z.object({
   ch: z
     .string()
