@@ -74,6 +74,39 @@ describe.each(dialects())('enquete jobs on %s', (dialect) => {
     );
   });
 
+  it('prints the whole log of a run, past the 10,000 lines the service gives at a time', async () => {
+    writeFileSync(join(dir, 'jobs.yaml'), `[{ name: chatty, cmd: 'seq 1 25000' }]`);
+    const run = await cli('jobs', 'run', 'chatty', '--date', '20260101', '--json');
+    expect(run.code).toBe(0);
+    const id = (JSON.parse(run.out) as { run: { id: string } }).run.id;
+
+    const text = await cli('jobs', 'logs', id);
+    expect(text).toMatchObject({ code: 0, err: '' });
+    const lines = text.out.split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(25_003);
+    expect(lines[0]).toMatch(/^\S+ system attempt 1 of 1 for 20260101 \(local runner\)$/);
+    expect(lines.slice(2, -1).map((l) => l.replace(/^\S+ stdout /, ''))).toEqual(
+      Array.from({ length: 25_000 }, (_, i) => String(i + 1)),
+    );
+    expect(lines.at(-1)).toMatch(/^\S+ system succeeded on attempt 1$/);
+
+    const json = await cli('jobs', 'logs', id, '--json');
+    const { logs } = JSON.parse(json.out) as { logs: { seq: number }[] };
+    expect(logs.map((l) => l.seq)).toEqual(Array.from({ length: 25_003 }, (_, i) => i + 1));
+    expect(json.out).toBe(`${JSON.stringify({ logs }, null, 2)}\n`);
+
+    // A run with no lines yet (its job paused): an empty list.
+    expect((await cli('jobs', 'pause', 'chatty')).code).toBe(0);
+    const queued = await cli('jobs', 'run', 'chatty', '--date', '20260102', '--json');
+    const queuedId = (JSON.parse(queued.out) as { run: { id: string; status: string } }).run.id;
+    expect(await cli('jobs', 'logs', queuedId, '--json')).toMatchObject({
+      code: 0,
+      out: '{\n  "logs": []\n}\n',
+    });
+    expect(await cli('jobs', 'logs', queuedId)).toMatchObject({ code: 0, out: '' });
+  });
+
   it('backfills in order and exits 1 when a day failed', async () => {
     const r = await cli(
       'jobs',

@@ -1,5 +1,13 @@
+import { once } from 'node:events';
 import type { Command } from 'commander';
-import { type BatchService, batchError, openBatchService, type RunView } from '../../batch/index.ts';
+import {
+  type BatchService,
+  batchError,
+  type LogLine,
+  logLineText,
+  openBatchService,
+  type RunView,
+} from '../../batch/index.ts';
 import type { Context } from '../../context.ts';
 import { EnqueteError } from '../../kernel/index.ts';
 import { output, withContext } from '../context.ts';
@@ -42,6 +50,41 @@ function failIfFailed(runs: RunView[]): void {
       `${failed.length} of ${runs.length} runs failed: ${failed.map((r) => r.id).join(', ')}`,
     );
   }
+}
+
+/** Lines asked for at a time by `jobs logs` (the most the service gives in one call). */
+const logPage = 10_000;
+
+async function write(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+}
+
+/** A run's log a page at a time, until a page comes back empty (whatever the service's cap). */
+async function* logPages(batch: BatchService, runId: string): AsyncGenerator<LogLine[]> {
+  for (let after = 0; ; ) {
+    const page = await batch.logs(runId, { after, limit: logPage });
+    if (page.length === 0) return;
+    yield page;
+    after = page.at(-1)!.seq;
+  }
+}
+
+/**
+ * Prints a run's whole log, each page written before the next is read, so a log of hundreds of
+ * thousands of lines is never in memory at once. `json`: what `JSON.stringify({ logs }, null, 2)`
+ * would print.
+ */
+async function printLogs(batch: BatchService, runId: string, json: boolean): Promise<void> {
+  if (!json) {
+    for await (const page of logPages(batch, runId)) await write(`${page.map(logLineText).join('\n')}\n`);
+    return;
+  }
+  let before = '{\n  "logs": [\n';
+  for await (const page of logPages(batch, runId)) {
+    await write(before + page.map((l) => JSON.stringify(l, null, 2).replace(/^/gm, '    ')).join(',\n'));
+    before = ',\n';
+  }
+  await write(before === ',\n' ? '\n  ]\n}\n' : '{\n  "logs": []\n}\n');
 }
 
 /** `enquete jobs list | run | backfill | pause | resume | runs | logs`. */
@@ -154,14 +197,9 @@ export function jobsCommands(program: Command): void {
 
   jobs
     .command('logs <runId>')
-    .description("a run's log, kept by enquete")
+    .description("a run's whole log, kept by enquete")
     .option('--json', 'print JSON')
     .action(async (runId: string, opts: { json?: boolean }) => {
-      await withBatch(async (batch) => {
-        const logs = await batch.logs(runId, { limit: 10_000 });
-        output(opts.json, { logs }, () =>
-          logs.map((l) => `${l.at} ${l.stream.padEnd(6)} ${l.text}`).join('\n'),
-        );
-      });
+      await withBatch((batch) => printLogs(batch, runId, opts.json === true));
     });
 }
