@@ -1,5 +1,8 @@
 import type { SpawnOptions } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCommand } from '../../src/batch/runners/command.ts';
 import { LocalRunner } from '../../src/batch/runners/local/local-runner.ts';
@@ -35,6 +38,43 @@ function collector() {
 }
 
 describe('local runner', () => {
+  it('names a working directory that does not exist or is a file, and starts nothing there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'enquete-workdir-'));
+    try {
+      writeFileSync(join(dir, 'file'), '');
+      const runIn = async (workdir: string) => {
+        const c = collector();
+        const outcome = await new LocalRunner().run({ ...spec(['pwd']), workdir }, c.io());
+        return { outcome, lines: c.lines };
+      };
+      expect(await runIn(join(dir, 'x', 'y'))).toEqual({
+        outcome: { exitCode: null, error: `working directory ${dir}/x/y does not exist`, retryable: false },
+        lines: [],
+      });
+      expect(await runIn(join(dir, 'file', 'y'))).toEqual({
+        outcome: {
+          exitCode: null,
+          error: `working directory ${dir}/file/y does not exist`,
+          retryable: false,
+        },
+        lines: [],
+      });
+      expect(await runIn(join(dir, 'file'))).toEqual({
+        outcome: {
+          exitCode: null,
+          error: `working directory ${dir}/file is not a directory`,
+          retryable: false,
+        },
+        lines: [],
+      });
+      const ok = await runIn(dir);
+      expect(ok.outcome).toEqual({ exitCode: 0, error: null, retryable: true });
+      expect(ok.lines.filter(([s]) => s === 'stdout')).toEqual([['stdout', dir]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('passes DATE and {date}, appends args, and captures both streams line by line', async () => {
     const c = collector();
     const command = buildCommand(

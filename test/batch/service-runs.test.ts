@@ -87,6 +87,18 @@ describe.each(dialects())('batch runs on %s', (dialect) => {
     ]);
   });
 
+  it('fails a run whose working directory does not exist at once, naming it, without retries', async () => {
+    const batch = make(`[{ name: lost, cmd: pwd, workdir: DIR/x/y, retryable: true }]`);
+    const { id } = await batch.startRun('lost', { date: '20260301' });
+    await batch.idle();
+    const error = `working directory ${dir}/x/y does not exist`;
+    expect(await batch.run(id)).toMatchObject({ status: 'failed', attempt: 1, maxAttempts: 3, error });
+    expect((await batch.logs(id)).map((l) => l.text)).toEqual([
+      'attempt 1 of 3 for 20260301 (local runner)',
+      `failed on attempt 1 of 3: ${error}`,
+    ]);
+  });
+
   it('dates a run without a date by today in the job time zone', async () => {
     // 10:00 UTC on 1 March is already 2 March in Kiritimati (UTC+14) and still 28 Feb nowhere.
     const batch = make(

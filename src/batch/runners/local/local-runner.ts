@@ -1,4 +1,6 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { LineSplitter } from '../line-splitter.ts';
 import type { RunIo, Runner, RunOutcome, RunSpec } from '../runner.ts';
 import { type SpawnedProcess, sharedProcessHost } from './process-host.ts';
@@ -33,6 +35,34 @@ export interface LocalRunnerProps {
    * on every platform but Windows. A container runner enforces `memory` exactly (cgroups).
    */
   limitMemory?: boolean;
+  /**
+   * Why a job's `workdir` cannot be its working directory, or null when it can; checked before
+   * each start. By default {@link workdirProblem} on this machine's file system.
+   */
+  checkWorkdir?: (dir: string) => Promise<RunOutcome | null>;
+}
+
+/**
+ * Why `dir` cannot be a command's working directory, as an outcome (null when it can): spawn()
+ * would only say `spawn /bin/sh ENOENT`, naming the command. A directory that does not exist, is
+ * a file or may not be entered is a setting to fix, not retried; another error (EIO on a
+ * network mount, say) may pass, and is retried when the job is retryable.
+ *
+ * @example
+ * await workdirProblem('/x/y'); // { exitCode: null, error: 'working directory /x/y does not exist', retryable: false }
+ */
+export async function workdirProblem(dir: string): Promise<RunOutcome | null> {
+  const fail = (error: string, retryable = false): RunOutcome => ({ exitCode: null, error, retryable });
+  try {
+    if (!(await stat(dir)).isDirectory()) return fail(`working directory ${dir} is not a directory`);
+    await access(dir, constants.X_OK);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return fail(`working directory ${dir} does not exist`);
+    if (code === 'EACCES' || code === 'EPERM') return fail(`working directory ${dir} may not be entered`);
+    return fail(`working directory ${dir}: ${(error as Error).message}`, true);
+  }
 }
 
 /**
@@ -67,6 +97,7 @@ export class LocalRunner implements Runner {
   readonly #graceMs: number;
   readonly #baseEnv: Record<string, string>;
   readonly #limitMemory: boolean;
+  readonly #checkWorkdir: (dir: string) => Promise<RunOutcome | null>;
 
   constructor(props: LocalRunnerProps = {}) {
     this.#spawn =
@@ -74,16 +105,23 @@ export class LocalRunner implements Runner {
     this.#kill = props.kill ?? ((pid, signal) => process.kill(pid, signal));
     this.#graceMs = props.killGraceMs ?? 5_000;
     this.#limitMemory = props.limitMemory ?? process.platform !== 'win32';
+    this.#checkWorkdir = props.checkWorkdir ?? workdirProblem;
     const base = props.baseEnv ?? process.env;
     this.#baseEnv = Object.fromEntries(
       inheritedVariables.flatMap((k) => (base[k] === undefined ? [] : [[k, base[k]]])),
     );
   }
 
-  run(spec: RunSpec, io: RunIo): Promise<RunOutcome> {
-    if (spec.command.length === 0) {
-      return Promise.resolve({ exitCode: null, error: 'the job has no cmd', retryable: false });
+  async run(spec: RunSpec, io: RunIo): Promise<RunOutcome> {
+    if (spec.command.length === 0) return { exitCode: null, error: 'the job has no cmd', retryable: false };
+    if (spec.workdir !== null) {
+      const problem = await this.#checkWorkdir(spec.workdir);
+      if (problem) return problem;
     }
+    return this.#start(spec, io);
+  }
+
+  #start(spec: RunSpec, io: RunIo): Promise<RunOutcome> {
     const limited = this.#limitMemory && spec.memory !== null && spec.memory > 0;
     const argv = limited ? withMemoryLimit(spec.command, spec.memory!) : spec.command;
     const [command, ...args] = argv as [string, ...string[]];
