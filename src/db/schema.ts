@@ -324,8 +324,11 @@ export interface DistributionOutboxTable {
   html_body: string;
   /** JSON object of extra headers (List-Unsubscribe, List-Unsubscribe-Post). */
   headers: string;
-  /** `sending` while a sender holds it (until `next_attempt_at`, its lease). */
-  status: 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
+  /**
+   * `sending` while a sender holds it (until `next_attempt_at`, its lease); `held`: a first
+   * message waiting for quota room (not due until a limit change releases it, quota-holds.ts).
+   */
+  status: 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled' | 'held';
   attempts: number;
   next_attempt_at: string;
   last_error: string | null;

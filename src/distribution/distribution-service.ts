@@ -157,7 +157,7 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
     }
   };
   const flow = { db, clock, surveys, panel, publicUrl };
-  const empty: SendReport = { sent: 0, retried: 0, failed: 0, cancelled: 0 };
+  const empty: SendReport = { sent: 0, retried: 0, failed: 0, cancelled: 0, held: 0 };
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
   let stopped = false;
@@ -188,7 +188,8 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
     gate,
     quotas: createQuotaService({ db, clock, ids: deps.ids, surveys, panel }),
     queueDue: (limit) => touching(queueFirstMessages(flow, limit)),
-    sendDue: async (limit) => (mailer ? touching(sendDue({ db, clock, mailer }, limit)) : { ...empty }),
+    sendDue: async (limit) =>
+      mailer ? touching(sendDue({ db, clock, mailer, panel }, limit)) : { ...empty },
     runReminders: () => runReminders(flow),
     async tick() {
       // No reminders here: the built-in batch job `reminders` owns them, so they show as runs with
@@ -204,7 +205,9 @@ export function createDistributionService(deps: DistributionDeps): DistributionS
         send.retried += r.retried;
         send.failed += r.failed;
         send.cancelled += r.cancelled;
-        if (r.sent + r.retried + r.failed + r.cancelled < 200) break;
+        send.held += r.held;
+        // Held messages are not due again until a limit change releases them: no pass spins on them.
+        if (r.sent + r.retried + r.failed + r.cancelled + r.held < 200) break;
       }
       return { queued, send };
     },

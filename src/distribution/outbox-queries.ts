@@ -3,7 +3,7 @@ import type { Database, DistributionOutboxTable } from '../db/index.ts';
 import { distributionErrors } from './errors.ts';
 import type { OutboxMessage, OutboxQuery } from './types.ts';
 
-const statuses = ['queued', 'sending', 'sent', 'failed', 'cancelled'] as const;
+const statuses = ['queued', 'sending', 'sent', 'failed', 'cancelled', 'held'] as const;
 
 function toMessage(row: Selectable<DistributionOutboxTable>): OutboxMessage {
   return {

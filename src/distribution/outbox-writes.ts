@@ -2,8 +2,12 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.ts';
 import { recordEvents } from './invitation-writes.ts';
 import type { BuiltMessage } from './message-builder.ts';
+import { heldReason } from './quota-holds.ts';
 
-/** Queues rendered messages in the outbox, due at `dueAt`. */
+/**
+ * Queues rendered messages in the outbox, due at `dueAt`; with `held`, keeps them `held` for
+ * quota instead (not due until a limit change releases them, see quota-holds.ts).
+ */
 export async function queueMessages(
   trx: Kysely<Database>,
   input: {
@@ -12,9 +16,11 @@ export async function queueMessages(
     messages: BuiltMessage[];
     now: string;
     dueAt: string;
+    held?: boolean;
   },
 ): Promise<void> {
   const { waveId, kind, messages, now, dueAt } = input;
+  const status = input.held ? ('held' as const) : ('queued' as const);
   for (let i = 0; i < messages.length; i += 200) {
     await trx
       .insertInto('distribution_outbox')
@@ -28,10 +34,10 @@ export async function queueMessages(
           text_body: m.text,
           html_body: m.html,
           headers: JSON.stringify(m.headers),
-          status: 'queued' as const,
+          status,
           attempts: 0,
           next_attempt_at: dueAt,
-          last_error: null,
+          last_error: input.held ? heldReason : null,
           message_id: null,
           created_at: now,
           sent_at: null,

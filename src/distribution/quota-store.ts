@@ -4,6 +4,7 @@ import { type Clock, type Ids, isoNow } from '../kernel/index.ts';
 import type { PanelService } from '../panel/index.ts';
 import type { SurveyService } from '../surveys/index.ts';
 import { distributionErrors } from './errors.ts';
+import { releaseHeld } from './quota-holds.ts';
 import { checkQuotaInput, fieldOf, quotaLimit } from './quota-input.ts';
 import type { Quota, QuotaCell, QuotaService } from './quota-types.ts';
 
@@ -31,7 +32,8 @@ function toCell(row: QuotaCellsTable): QuotaCell {
 
 /**
  * Quotas behind one object: definitions and live counts. The counts themselves move only in
- * completions (see quota-hook.ts).
+ * completions (see quota-hook.ts). A change that makes room (a full cell's limit raised, a quota
+ * deleted) releases the first messages held for quota (see quota-holds.ts) in its transaction.
  *
  * @example
  * const quotas = createQuotaService({ db, clock, ids, surveys, panel });
@@ -109,14 +111,36 @@ export function createQuotaService(deps: QuotaStoreDeps): QuotaService {
         const issue = checked.error.issues[0]!;
         throw distributionErrors.quotaInvalid(issue.message, fieldOf(['limit', ...issue.path]));
       }
-      // The limit only: a completion racing this sees the old or the new limit, never a torn cell.
-      const row = await k
-        .updateTable('quota_cells')
-        .set({ max_completes: checked.data })
-        .where('id', '=', cellId)
-        .where('quota_id', '=', quotaId)
-        .returningAll()
+      const quota = await k
+        .selectFrom('quotas')
+        .select('survey_id')
+        .where('id', '=', quotaId)
         .executeTakeFirst();
+      if (!quota) throw distributionErrors.quotaCellNotFound(quotaId, cellId);
+      const row = await k.transaction().execute(async (trx) => {
+        let before = trx
+          .selectFrom('quota_cells')
+          .select(['completes', 'max_completes'])
+          .where('id', '=', cellId)
+          .where('quota_id', '=', quotaId);
+        if (deps.db.dialect === 'postgres') before = before.forUpdate();
+        const old = await before.executeTakeFirst();
+        if (!old) return null;
+        // The limit only: a completion racing this sees the old or the new limit, never a torn cell.
+        const changed = await trx
+          .updateTable('quota_cells')
+          .set({ max_completes: checked.data })
+          .where('id', '=', cellId)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        // Room made in a full cell: the first messages held for it go to the sender again, which
+        // decides at send time (others may still be held by another full cell).
+        const count = Number(changed.completes);
+        if (count >= Number(old.max_completes) && count < checked.data) {
+          await releaseHeld(trx, quota.survey_id, isoNow(deps.clock));
+        }
+        return changed;
+      });
       if (!row) throw distributionErrors.quotaCellNotFound(quotaId, cellId);
       return toCell(row);
     },
@@ -125,7 +149,7 @@ export function createQuotaService(deps: QuotaStoreDeps): QuotaService {
       await k.transaction().execute(async (trx) => {
         const quota = await trx
           .selectFrom('quotas')
-          .select('id')
+          .select(['id', 'survey_id'])
           .where('id', '=', quotaId)
           .executeTakeFirst();
         if (!quota) throw distributionErrors.quotaNotFound(quotaId);
@@ -143,6 +167,8 @@ export function createQuotaService(deps: QuotaStoreDeps): QuotaService {
           .executeTakeFirstOrThrow();
         if (Number(left.n) > 0) throw distributionErrors.quotaInUse(quotaId, Number(left.n));
         await trx.deleteFrom('quotas').where('id', '=', quotaId).execute();
+        // A deleted cell (one of limit 0 was full) may have held first messages.
+        await releaseHeld(trx, quota.survey_id, isoNow(deps.clock));
       });
     },
   };

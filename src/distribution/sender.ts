@@ -1,8 +1,10 @@
 import type { Selectable } from 'kysely';
 import type { Db, DistributionOutboxTable } from '../db/index.ts';
 import type { Clock } from '../kernel/index.ts';
+import type { PanelService } from '../panel/index.ts';
 import type { Mailer, SendOutcome } from './email/index.ts';
 import { type EventRow, recordEvents } from './invitation-writes.ts';
+import { heldForQuota, heldReason } from './quota-holds.ts';
 import { pendingStatuses } from './schedule.ts';
 import type { SendReport } from './types.ts';
 
@@ -12,6 +14,8 @@ export interface SenderDeps {
   db: Db;
   clock: Clock;
   mailer: Mailer;
+  /** Reads the member conditions of quota cells (first messages wait while a member can only end quota_full). */
+  panel: PanelService;
   /** Attempts before a temporarily failing message is given up (default 6). */
   maxAttempts?: number;
   /** How long a claimed message is held before another sender may take it over (default 10 min). */
@@ -46,7 +50,7 @@ export async function sendDue(deps: SenderDeps, limit = 200): Promise<SendReport
   const k = deps.db.kysely;
   const now = deps.clock.now();
   const nowIso = now.toISOString();
-  const report: SendReport = { sent: 0, retried: 0, failed: 0, cancelled: 0 };
+  const report: SendReport = { sent: 0, retried: 0, failed: 0, cancelled: 0, held: 0 };
   const due = await k
     .selectFrom('distribution_outbox')
     .select('id')
@@ -75,11 +79,11 @@ export async function sendDue(deps: SenderDeps, limit = 200): Promise<SendReport
     .execute();
   if (claimed.length === 0) return report;
 
-  const states = new Map<number, { status: string; optedOut: boolean }>();
+  const states = new Map<number, { status: string; optedOut: boolean; surveyId: string }>();
   const stateRows = await k
     .selectFrom('invitations')
     .innerJoin('members', 'members.id', 'invitations.member_id')
-    .select(['invitations.id', 'invitations.status', 'members.opted_out_at'])
+    .select(['invitations.id', 'invitations.status', 'invitations.survey_id', 'members.opted_out_at'])
     .where(
       'invitations.id',
       'in',
@@ -87,25 +91,29 @@ export async function sendDue(deps: SenderDeps, limit = 200): Promise<SendReport
     )
     .execute();
   for (const r of stateRows)
-    states.set(Number(r.id), { status: r.status, optedOut: r.opted_out_at !== null });
+    states.set(Number(r.id), { status: r.status, optedOut: r.opted_out_at !== null, surveyId: r.survey_id });
 
+  const held = await holdFirstMessages(deps, claimed, states, nowIso);
+  report.held = held.size;
   const outcomes = await Promise.all(
-    claimed.map(
-      async (
-        row,
-      ): Promise<{ row: OutboxRow; outcome: SendOutcome | { status: 'cancelled'; error: string } }> => {
-        const reason = cancelReason(states.get(Number(row.invitation_id)));
-        if (reason) return { row, outcome: { status: 'cancelled', error: reason } };
-        const outcome = await deps.mailer.send({
-          to: row.to_address,
-          subject: row.subject,
-          text: row.text_body,
-          html: row.html_body,
-          headers: JSON.parse(row.headers) as Record<string, string>,
-        });
-        return { row, outcome };
-      },
-    ),
+    claimed
+      .filter((row) => !held.has(Number(row.id)))
+      .map(
+        async (
+          row,
+        ): Promise<{ row: OutboxRow; outcome: SendOutcome | { status: 'cancelled'; error: string } }> => {
+          const reason = cancelReason(states.get(Number(row.invitation_id)));
+          if (reason) return { row, outcome: { status: 'cancelled', error: reason } };
+          const outcome = await deps.mailer.send({
+            to: row.to_address,
+            subject: row.subject,
+            text: row.text_body,
+            html: row.html_body,
+            headers: JSON.parse(row.headers) as Record<string, string>,
+          });
+          return { row, outcome };
+        },
+      ),
   );
 
   const doneAt = deps.clock.now().toISOString();
@@ -178,4 +186,53 @@ export async function sendDue(deps: SenderDeps, limit = 200): Promise<SendReport
     await recordEvents(trx, events);
   });
   return report;
+}
+
+/**
+ * Holds the claimed first messages whose members can only end quota_full now: back to `held` (not
+ * an attempt), not due again until a limit change releases them (quota-holds.ts). Reminders are
+ * decided by their round and are not held here; cancelled messages are cancelled, not held.
+ * Resolves with the outbox ids held.
+ */
+async function holdFirstMessages(
+  deps: SenderDeps,
+  claimed: OutboxRow[],
+  states: Map<number, { status: string; optedOut: boolean; surveyId: string }>,
+  now: string,
+): Promise<Set<number>> {
+  const bySurvey = new Map<string, OutboxRow[]>();
+  for (const row of claimed) {
+    const state = states.get(Number(row.invitation_id));
+    if (row.kind !== 'invitation' || !state || cancelReason(state)) continue;
+    const rows = bySurvey.get(state.surveyId);
+    if (rows) rows.push(row);
+    else bySurvey.set(state.surveyId, [row]);
+  }
+  const out = new Set<number>();
+  if (bySurvey.size === 0) return out;
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    for (const [surveyId, rows] of bySurvey) {
+      const members = await heldForQuota(
+        trx,
+        { dialect: deps.db.dialect, panel: deps.panel },
+        surveyId,
+        rows.map((r) => Number(r.invitation_id)),
+      );
+      const ids = rows.filter((r) => members.has(Number(r.invitation_id))).map((r) => Number(r.id));
+      if (ids.length === 0) continue;
+      await trx
+        .updateTable('distribution_outbox')
+        .set((eb) => ({
+          status: 'held',
+          attempts: eb('attempts', '-', 1),
+          next_attempt_at: now,
+          last_error: heldReason,
+        }))
+        .where('id', 'in', ids)
+        .where('status', '=', 'sending')
+        .execute();
+      for (const id of ids) out.add(id);
+    }
+  });
+  return out;
 }

@@ -87,6 +87,11 @@ export interface WaveProgress {
   /** Members of this wave who opted out since. */
   optedOut: number;
   /**
+   * First messages of this wave held for quota (outbox status `held`): their members, still
+   * `invited`, can only end quota_full now; they go out if a limit change makes room.
+   */
+  heldForQuota: number;
+  /**
    * Why messages could not be sent: the `send_failed` events of this wave (first messages and
    * reminders, so one member may count twice) by the reason recorded in their detail (e.g. `the
    * member has no e-mail address`, or the SMTP server's answer), most frequent first.
@@ -121,7 +126,8 @@ export interface OutboxMessage {
   text: string;
   html: string;
   headers: Record<string, string>;
-  status: 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
+  /** `held`: a first message waiting for quota room (the member can only end quota_full now). */
+  status: 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled' | 'held';
   attempts: number;
   nextAttemptAt: string;
   lastError: string | null;
@@ -157,6 +163,8 @@ export interface SendReport {
   failed: number;
   /** Not sent: the member opted out, or (reminders) answered meanwhile. */
   cancelled: number;
+  /** First messages not sent now: the member can only end quota_full; kept `held` in the outbox. */
+  held: number;
 }
 
 /** What one `runReminders` call did. */

@@ -69,7 +69,10 @@ export function emptyStatusCounts(): StatusCounts {
   };
 }
 
-/** A wave's progress: invitations by status, entry channel, opt-outs and milestones per day. */
+/**
+ * A wave's progress: invitations by status, entry channel, opt-outs, first messages held for
+ * quota and milestones per day.
+ */
 export async function waveProgress(
   db: Kysely<Database>,
   dialect: Dialect,
@@ -107,6 +110,13 @@ export async function waveProgress(
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('invitations.wave_id', '=', id)
     .where('members.opted_out_at', 'is not', null)
+    .executeTakeFirstOrThrow();
+
+  const held = await db
+    .selectFrom('distribution_outbox')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('wave_id', '=', id)
+    .where('status', '=', 'held')
     .executeTakeFirstOrThrow();
 
   // The reason is the detail's `error` (sender.ts, outbox-writes.ts), text JSON on both dialects.
@@ -170,6 +180,7 @@ export async function waveProgress(
       completed: Number(r.completed),
     })),
     optedOut: Number(optedOut.n),
+    heldForQuota: Number(held.n),
     failures,
     overTime: [...days.values()],
   };

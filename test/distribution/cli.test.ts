@@ -248,7 +248,7 @@ describe.each(dialects())('enquete wave, outbox and reminders on %s', (dialect) 
     expect(await run('outbox', '--status', 'lost')).toEqual({
       code: 2,
       out: '',
-      err: 'enquete: status is one of queued, sending, sent, failed, cancelled [OUTBOX_QUERY_INVALID]\n',
+      err: 'enquete: status is one of queued, sending, sent, failed, cancelled, held [OUTBOX_QUERY_INVALID]\n',
     });
 
     // The server's loop sends them (an SMTP server that accepts all): reminders go only to members

@@ -129,6 +129,6 @@ export async function sendQueued(ctx: Context): Promise<number> {
   for (;;) {
     const report = await distribution.sendDue(500);
     sent += report.sent;
-    if (report.sent + report.retried + report.failed + report.cancelled === 0) return sent;
+    if (report.sent + report.retried + report.failed + report.cancelled + report.held === 0) return sent;
   }
 }

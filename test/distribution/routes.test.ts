@@ -266,7 +266,7 @@ describe.each(dialects())('distribution routes on %s', (dialect) => {
     expect(await page('status=sent')).toEqual({ messages: [], next: null });
 
     expect((await call('admin', 'GET', `/api/v1/outbox/counts?waveId=${wave.id}`)).json()).toEqual({
-      counts: { queued: 5, sending: 0, sent: 0, failed: 0, cancelled: 0 },
+      counts: { queued: 5, sending: 0, sent: 0, failed: 0, cancelled: 0, held: 0 },
       sending: false,
     });
     expect((await call('admin', 'GET', '/api/v1/outbox/counts?waveId=wv_none')).json().counts.queued).toBe(0);

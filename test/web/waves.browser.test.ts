@@ -473,4 +473,46 @@ describe('console outbox without SMTP', () => {
       ),
     ]);
   });
+  it('shows first messages held for quota on the wave page and in the outbox, and their release', async () => {
+    const { ctx, baseUrl } = server;
+    const surveyId = await publish(ctx);
+    const quota = await ctx.distribution.quotas.create(
+      surveyId,
+      { name: 'Kanto', cells: [{ label: 'Kanto', memberCondition: "region = 'Kanto'", limit: 0 }] },
+      'test',
+    );
+    const { wave } = await ctx.distribution.createWave({ surveyId, segment: 'all', actor: 'test' });
+    // Kansai's four addresses are queued; Kanto's five are held (the cell is full at 0).
+    expect((await ctx.distribution.tick()).queued).toBe(4);
+
+    const page = await context.newPage();
+    await signIn(page, baseUrl, admin);
+    await page.goto(`${baseUrl}/waves/${wave.id}`);
+    const held = page.locator('[data-held-for-quota]');
+    await held.waitFor();
+    expect(await held.getAttribute('data-held-for-quota')).toBe('5');
+    expect(await held.textContent()).toContain('5 invitations are held for quota');
+    expect(await page.locator('dd[data-outbox-status="held"]').textContent()).toBe('5');
+    expect(await page.locator('dd[data-outbox-status="queued"]').textContent()).toBe('4');
+    expect(await progressCell(page, 'invited', 'now').getAttribute('data-now')).toBe('9');
+
+    // The outbox filters by the new status.
+    await page.goto(`${baseUrl}/outbox?status=held&wave=${wave.id}`);
+    const table = page.getByRole('table', { name: 'Outbox messages' });
+    await expect
+      .poll(async () =>
+        (
+          await table.locator('tr[data-to]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-to')))
+        ).sort(),
+      )
+      .toEqual(kantoAddresses);
+
+    // Room again: released to the sender, and the wave page says so within a refresh.
+    await ctx.distribution.quotas.setLimit(quota.id, quota.cells[0]!.id, 5);
+    await page.goto(`${baseUrl}/waves/${wave.id}`);
+    await page.locator('dd[data-outbox-status="queued"]').filter({ hasText: '9' }).waitFor();
+    expect(await page.locator('[data-held-for-quota]').count()).toBe(0);
+    expect(await page.locator('dd[data-outbox-status="held"]').textContent()).toBe('0');
+    expect(problems.filter((p) => !/status of 401/.test(p))).toEqual([]);
+  });
 });

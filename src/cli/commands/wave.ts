@@ -31,6 +31,8 @@ function describeProgress(p: WaveProgress): string {
   lines.push('by status:');
   for (const [status, n] of Object.entries(p.byStatus)) lines.push(`  ${status.padEnd(12)} ${n}`);
   lines.push(`  ${'opted out'.padEnd(12)} ${p.optedOut}`);
+  if (p.heldForQuota > 0)
+    lines.push(`held for quota: ${p.heldForQuota} (first message not sent: a full quota cell)`);
   for (const c of p.byChannel) {
     lines.push(`via ${c.channel}: opened ${c.opened}, started ${c.started}, completed ${c.completed}`);
   }
@@ -148,7 +150,7 @@ export function waveCommands(program: Command): void {
     .command('outbox')
     .description('messages of the outbox, newest first (without SMTP_URL they stay queued here)')
     .option('--wave <id>', 'only the messages of this wave')
-    .option('--status <status>', 'queued | sending | sent | failed | cancelled')
+    .option('--status <status>', 'queued | sending | sent | failed | cancelled | held')
     .option('--limit <n>', 'at most this many (1-500)', '50')
     .option('--json', 'print as JSON (with the message bodies)')
     .action(async (opts: { wave?: string; status?: string; limit: string; json?: boolean }) => {

@@ -29,7 +29,7 @@ const listQuery = z.object({ surveyId: id.optional() });
 const idParams = z.object({ id });
 const outboxQuery = z.object({
   waveId: id.optional(),
-  status: z.enum(['queued', 'sending', 'sent', 'failed', 'cancelled']).optional(),
+  status: z.enum(['queued', 'sending', 'sent', 'failed', 'cancelled', 'held']).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   before: z.coerce.number().int().min(1).optional(),
 });

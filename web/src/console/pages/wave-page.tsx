@@ -54,6 +54,7 @@ export function WavePage({ id, canEdit }: { id: string; canEdit: boolean }) {
         <div className="card">
           <h2>Progress</h2>
           <StatusFunnel progress={p} />
+          <HeldForQuota progress={p} />
           <Extras progress={p} />
         </div>
         <div>
@@ -93,6 +94,19 @@ function SurveyLink({ id }: { id: string }) {
     <Link href={`/surveys/${encodeURIComponent(id)}`} data-survey={id}>
       {survey.state === 'ready' ? survey.value.title || id : id}
     </Link>
+  );
+}
+
+/** First messages the hub keeps back while their members can only end quota_full. */
+function HeldForQuota({ progress }: { progress: WaveProgress }) {
+  const held = progress.heldForQuota ?? 0;
+  if (held === 0) return null;
+  return (
+    <p className="warning" role="status" data-held-for-quota={held}>
+      {held.toLocaleString()} {held === 1 ? 'invitation is' : 'invitations are'} held for quota: a quota cell
+      they fall in is full, so their first message is not sent (they stay invited). Raising the limit sends
+      them.
+    </p>
   );
 }
 

@@ -55,6 +55,8 @@ export interface WaveProgress {
   byStatus: Record<InvitationStatus, number>;
   byChannel: { channel: string; opened: number; started: number; completed: number }[];
   optedOut: number;
+  /** First messages held for quota (the members are still invited); absent from older servers. */
+  heldForQuota?: number;
   /** Per UTC day: how many invitations reached each milestone that day. */
   overTime: OverTimeDay[];
 }
@@ -92,8 +94,9 @@ export interface WaveCreated {
   returnLinks?: ReturnLinks | null;
 }
 
-export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
-export const outboxStatuses: OutboxStatus[] = ['queued', 'sending', 'sent', 'failed', 'cancelled'];
+/** `held`: a first message waiting for quota room (its member can only end quota_full now). */
+export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled' | 'held';
+export const outboxStatuses: OutboxStatus[] = ['queued', 'sending', 'sent', 'failed', 'cancelled', 'held'];
 
 export interface OutboxMessage {
   id: number;
