@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createResponseService } from '../../src/responses/index.ts';
 import { launchBrowser, signIn, startServer, type TestServer, watchProblems } from '../helpers/browser.ts';
 
 const acmeDefinition = {
@@ -57,6 +58,14 @@ describe('console', () => {
     }
     const partial = await responses.openLink(acmeId, {});
     await responses.savePartial(partial, { data: { aware: 'yes' }, page: 0 });
+    // A visit that saved nothing counts nowhere; one completion ended quota_full (as a full cell
+    // would make it).
+    await responses.load(await responses.openLink(acmeId, {}));
+    const full = createResponseService({
+      ...server.ctx,
+      invitations: { ...server.ctx.distribution.gate, onComplete: async () => 'quota_full' },
+    });
+    await full.complete(await full.openLink(acmeId, {}), { data: { aware: 'no' } });
     const beta = await surveys.importSurvey({
       source: JSON.stringify(betaDefinition),
       client: 'beta',
@@ -104,11 +113,12 @@ describe('console', () => {
     await page.getByRole('heading', { name: 'Acme brand tracker' }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/surveys/${acmeId}`);
     const count = (status: string) => page.locator(`dd[data-status="${status}"]`).textContent();
-    expect([await count('in_progress'), await count('completed'), await count('screened_out')]).toEqual([
-      '1',
-      '2',
-      '0',
-    ]);
+    expect([
+      await count('in_progress'),
+      await count('completed'),
+      await count('screened_out'),
+      await count('quota_full'),
+    ]).toEqual(['1', '2', '0', '1']);
     expect(await page.locator('a.open-link').textContent()).toBe(`${server.baseUrl}/o/${acmeId}`);
     const download = page.getByRole('link', { name: 'Download CSV' });
     expect(await download.getAttribute('href')).toBe(`/api/v1/surveys/${acmeId}/export.csv`);

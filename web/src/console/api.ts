@@ -15,9 +15,12 @@ export interface User {
 }
 
 export interface Counts {
+  /** Responses saved at least once and not finished (an open-link visit alone makes none). */
   in_progress: number;
   completed: number;
   screened_out: number;
+  /** Present once some response ended quota_full. */
+  quota_full?: number;
 }
 
 export interface SurveySummary {
