@@ -235,6 +235,7 @@ CREATE INDEX batch_runs_status_next ON batch_runs USING btree (status, next_atte
 CREATE INDEX distribution_events_invitation ON distribution_events USING btree (invitation_id);
 CREATE UNIQUE INDEX distribution_events_pkey ON distribution_events USING btree (id);
 CREATE INDEX distribution_outbox_due ON distribution_outbox USING btree (status, next_attempt_at);
+CREATE INDEX distribution_outbox_held ON distribution_outbox USING btree (wave_id) WHERE (status = 'held'::text);
 CREATE INDEX distribution_outbox_invitation ON distribution_outbox USING btree (invitation_id);
 CREATE UNIQUE INDEX distribution_outbox_pkey ON distribution_outbox USING btree (id);
 CREATE INDEX distribution_outbox_wave ON distribution_outbox USING btree (wave_id, id);

@@ -13,6 +13,7 @@ CREATE TABLE "distribution_events" ("id" integer primary key, "invitation_id" in
 CREATE INDEX "distribution_events_invitation" on "distribution_events" ("invitation_id");
 CREATE TABLE "distribution_outbox" ("id" integer primary key, "invitation_id" integer not null references "invitations" ("id"), "wave_id" text not null, "kind" text not null, "to_address" text not null, "subject" text not null, "text_body" text not null, "html_body" text not null, "headers" text not null, "status" text not null, "attempts" integer default 0 not null, "next_attempt_at" text not null, "last_error" text, "message_id" text, "created_at" text not null, "sent_at" text);
 CREATE INDEX "distribution_outbox_due" on "distribution_outbox" ("status", "next_attempt_at");
+CREATE INDEX "distribution_outbox_held" on "distribution_outbox" ("wave_id") where "status" = 'held';
 CREATE INDEX "distribution_outbox_invitation" on "distribution_outbox" ("invitation_id");
 CREATE INDEX "distribution_outbox_wave" on "distribution_outbox" ("wave_id", "id");
 CREATE TRIGGER invitations_portal_added after insert on invitations when (select status from waves where id = new.wave_id) = 'ready' begin insert into portal_changes (member) select external_id from members where id = new.member_id; end;

@@ -78,4 +78,18 @@ describe('database on sqlite, query plans', () => {
       await db.close();
     }
   });
+
+  it("counts a wave's messages held for quota from their own index, not from every message of the wave", async () => {
+    const db = await testDb('sqlite');
+    try {
+      const plan = await sql<{ detail: string }>`explain query plan
+        select count(*) as n from distribution_outbox
+        where wave_id = ${'wv_1'} and status = ${'held'}`.execute(db.kysely);
+      expect(plan.rows.map((r) => r.detail)).toEqual([
+        'SEARCH distribution_outbox USING COVERING INDEX distribution_outbox_held (wave_id=?)',
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
 });

@@ -25,6 +25,7 @@ import { up0011 } from './migrations/0011-batch-heartbeat.ts';
 import { up0012 } from './migrations/0012-portal-changes.ts';
 import { up0013 } from './migrations/0013-member-attributes-num-partial.ts';
 import { up0014 } from './migrations/0014-open-link-keys.ts';
+import { up0015 } from './migrations/0015-outbox-held.ts';
 import type { Database } from './schema.ts';
 import { statementCache } from './statement-cache.ts';
 
@@ -102,6 +103,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0012-portal-changes': { up: up0012(dialect) },
     '0013-member-attributes-num-partial': { up: up0013 },
     '0014-open-link-keys': { up: up0014 },
+    '0015-outbox-held': { up: up0015 },
   };
 }
 
