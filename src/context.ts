@@ -34,6 +34,8 @@ export interface ContextOverrides {
   clock?: Clock;
   ids?: Ids;
   log?: Logger;
+  /** Where the log is written; stdout by default. A CLI command's goes to stderr: its stdout is its result. */
+  logDestination?: pino.DestinationStream;
   /** Where `${NAME}` in jobs.yaml resolves from; the process environment by default. */
   env?: Record<string, string | undefined>;
 }
@@ -42,13 +44,16 @@ export interface ContextOverrides {
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<Context> {
   const log =
     overrides.log ??
-    pino({
-      level: config.logLevel,
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'],
-        censor: '[redacted]',
+    pino(
+      {
+        level: config.logLevel,
+        redact: {
+          paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'],
+          censor: '[redacted]',
+        },
       },
-    });
+      overrides.logDestination,
+    );
   const db =
     overrides.db ??
     openDatabase({

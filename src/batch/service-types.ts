@@ -109,8 +109,9 @@ export interface BatchService {
    */
   queueOnly(): void;
   /**
-   * Stops the loop and starts nothing more; waits up to `stopGraceMs` for the attempts running in
-   * this process, stops those still going (recorded as interrupted), then sends held notices.
+   * Stops the loop and starts nothing more; waits up to `stopGraceMs` (or `graceMs`) for the
+   * attempts running in this process, stops those still going (recorded as interrupted), then
+   * sends held notices.
    */
-  stop(): Promise<void>;
+  stop(opts?: { graceMs?: number }): Promise<void>;
 }

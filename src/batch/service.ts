@@ -350,16 +350,17 @@ class BatchServiceImpl implements BatchService {
     return period - (this.#clock.now().getTime() % period) + tickMarginMs;
   }
 
-  async stop(): Promise<void> {
+  async stop(opts: { graceMs?: number } = {}): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#dispatcher.close();
     const running = this.#executor.running;
+    const graceMs = opts.graceMs ?? this.#opts.stopGraceMs;
     if (running > 0) {
-      this.#log.info({ running, graceMs: this.#opts.stopGraceMs }, 'batch: waiting for running attempts');
+      this.#log.info({ running, graceMs }, 'batch: waiting for running attempts');
       let timer: NodeJS.Timeout | undefined;
       const graceOver = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), this.#opts.stopGraceMs);
+        timer = setTimeout(() => resolve(true), graceMs);
       });
       const over = await Promise.race([this.#dispatcher.idle().then(() => false), graceOver]);
       clearTimeout(timer);

@@ -9,8 +9,9 @@ import {
   type RunView,
 } from '../../batch/index.ts';
 import type { Context } from '../../context.ts';
-import { EnqueteError } from '../../kernel/index.ts';
+import { EnqueteError, isEnqueteError } from '../../kernel/index.ts';
 import { output, withContext } from '../context.ts';
+import { interruptible } from '../interruption.ts';
 
 /** Runs `fn` with the batch service of this process, stopped (runs finished) before the database closes. */
 async function withBatch<T>(fn: (batch: BatchService) => Promise<T>): Promise<T> {
@@ -50,6 +51,33 @@ function failIfFailed(runs: RunView[]): void {
       `${failed.length} of ${runs.length} runs failed: ${failed.map((r) => r.id).join(', ')}`,
     );
   }
+}
+
+/**
+ * A signal to `jobs run` or `jobs backfill`, which run in the foreground. SIGINT (Ctrl-C): a
+ * person wants the runs to stop now and not come back — each run it started is cancelled (the
+ * command's group gets SIGTERM, then SIGKILL after 5 s) and recorded `cancelled`. SIGTERM: this
+ * launcher is asked to go, as `serve` is, but without the grace — its running attempts are
+ * stopped and recorded interrupted (retried by a serve when attempts are left), and queued runs
+ * wait for a serve. Either way the command then ends, its runs recorded; a second signal ends it
+ * at once (the process host still stops the commands).
+ */
+function stopForeground(batch: BatchService, runIds: string[], signal: NodeJS.Signals): void {
+  const stop = async () => {
+    if (signal === 'SIGTERM') {
+      await batch.stop({ graceMs: 0 });
+      return;
+    }
+    process.stderr.write(`enquete: cancelling ${runIds.join(', ')} (press Ctrl-C again to leave now)\n`);
+    for (const id of runIds) {
+      try {
+        await batch.cancel(id);
+      } catch (error) {
+        if (!isEnqueteError(error) || error.code !== 'BATCH_RUN_FINISHED') throw error;
+      }
+    }
+  };
+  stop().catch((error) => process.stderr.write(`enquete: could not stop the runs: ${String(error)}\n`));
 }
 
 /** Lines asked for at a time by `jobs logs` (the most the service gives in one call). */
@@ -121,12 +149,15 @@ export function jobsCommands(program: Command): void {
     .option('--date <YYYYMMDD>', "the run's date (default: today in the job's time zone)")
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { date?: string; json?: boolean }) => {
-      await withBatch(async (batch) => {
-        const started = await batch.startRun(name, { date: opts.date, trigger: 'manual' });
-        const [run] = await batch.settle([started.id]);
-        output(opts.json, { run }, () => runLine(run!));
-        failIfFailed([run!]);
-      });
+      await interruptible((interruption) =>
+        withBatch(async (batch) => {
+          const started = await batch.startRun(name, { date: opts.date, trigger: 'manual' });
+          interruption.onSignal((signal) => stopForeground(batch, [started.id], signal));
+          const [run] = await batch.settle([started.id]);
+          output(opts.json, { run }, () => runLine(run!));
+          if (!interruption.signal) failIfFailed([run!]);
+        }),
+      );
     });
 
   jobs
@@ -136,24 +167,33 @@ export function jobsCommands(program: Command): void {
     .requiredOption('--to <YYYYMMDD>', 'last day (included)')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { from: string; to: string; json?: boolean }) => {
-      await withBatch(async (batch) => {
-        const queued = await batch.backfill(name, opts.from, opts.to);
-        const runs = await batch.settle(
-          queued.map((r) => r.id),
-          {
-            onProgress: (now) => {
-              if (opts.json) return;
-              const done = now.filter((r) => !['queued', 'running'].includes(r.status)).length;
-              const running = now.find((r) => r.status === 'running');
-              process.stderr.write(
-                `${done}/${now.length} done${running ? `, running ${running.date}` : ''}\n`,
-              );
+      await interruptible((interruption) =>
+        withBatch(async (batch) => {
+          const queued = await batch.backfill(name, opts.from, opts.to);
+          interruption.onSignal((signal) =>
+            stopForeground(
+              batch,
+              queued.map((r) => r.id),
+              signal,
+            ),
+          );
+          const runs = await batch.settle(
+            queued.map((r) => r.id),
+            {
+              onProgress: (now) => {
+                if (opts.json) return;
+                const done = now.filter((r) => !['queued', 'running'].includes(r.status)).length;
+                const running = now.find((r) => r.status === 'running');
+                process.stderr.write(
+                  `${done}/${now.length} done${running ? `, running ${running.date}` : ''}\n`,
+                );
+              },
             },
-          },
-        );
-        output(opts.json, { runs }, () => runs.map(runLine).join('\n'));
-        failIfFailed(runs);
-      });
+          );
+          output(opts.json, { runs }, () => runs.map(runLine).join('\n'));
+          if (!interruption.signal) failIfFailed(runs);
+        }),
+      );
     });
 
   jobs
