@@ -29,12 +29,26 @@ export function retryDelay(attempt: number): number {
   return backoffMs[Math.min(attempt, backoffMs.length) - 1] ?? backoffMs[0]!;
 }
 
-/** Why a claimed message is not sent, or null to send it. Checked at send time, not queue time. */
-function cancelReason(state: { status: string; optedOut: boolean } | undefined): string | null {
+/** What the sender reads of a claimed message's invitation, right before sending. */
+interface SendState {
+  status: string;
+  optedOut: boolean;
+  surveyId: string;
+  deadline: string | null;
+  surveyClosed: boolean;
+}
+
+/**
+ * Why a claimed message is not sent, or null to send it. Checked at send time, not queue time: a
+ * message retried for hours (the SMTP server refusing for a while) may outlive its wave's deadline.
+ */
+function cancelReason(state: SendState | undefined, nowIso: string): string | null {
   if (!state) return 'the invitation no longer exists';
   if (state.optedOut) return 'the member opted out';
   // A member who opened the survey through the portal may still get the e-mail; one who finished not.
   if (!(pendingStatuses as string[]).includes(state.status)) return 'the member answered meanwhile';
+  if (state.surveyClosed) return 'the survey is closed';
+  if (state.deadline !== null && state.deadline <= nowIso) return "the wave's deadline has passed";
   return null;
 }
 
@@ -79,11 +93,20 @@ export async function sendDue(deps: SenderDeps, limit = 200): Promise<SendReport
     .execute();
   if (claimed.length === 0) return report;
 
-  const states = new Map<number, { status: string; optedOut: boolean; surveyId: string }>();
+  const states = new Map<number, SendState>();
   const stateRows = await k
     .selectFrom('invitations')
     .innerJoin('members', 'members.id', 'invitations.member_id')
-    .select(['invitations.id', 'invitations.status', 'invitations.survey_id', 'members.opted_out_at'])
+    .innerJoin('waves', 'waves.id', 'invitations.wave_id')
+    .innerJoin('surveys', 'surveys.id', 'invitations.survey_id')
+    .select([
+      'invitations.id',
+      'invitations.status',
+      'invitations.survey_id',
+      'members.opted_out_at',
+      'waves.deadline',
+      'surveys.closed',
+    ])
     .where(
       'invitations.id',
       'in',
@@ -91,7 +114,13 @@ export async function sendDue(deps: SenderDeps, limit = 200): Promise<SendReport
     )
     .execute();
   for (const r of stateRows)
-    states.set(Number(r.id), { status: r.status, optedOut: r.opted_out_at !== null, surveyId: r.survey_id });
+    states.set(Number(r.id), {
+      status: r.status,
+      optedOut: r.opted_out_at !== null,
+      surveyId: r.survey_id,
+      deadline: r.deadline,
+      surveyClosed: Number(r.closed) === 1,
+    });
 
   const held = await holdFirstMessages(deps, claimed, states, nowIso);
   report.held = held.size;
@@ -102,7 +131,7 @@ export async function sendDue(deps: SenderDeps, limit = 200): Promise<SendReport
         async (
           row,
         ): Promise<{ row: OutboxRow; outcome: SendOutcome | { status: 'cancelled'; error: string } }> => {
-          const reason = cancelReason(states.get(Number(row.invitation_id)));
+          const reason = cancelReason(states.get(Number(row.invitation_id)), nowIso);
           if (reason) return { row, outcome: { status: 'cancelled', error: reason } };
           const outcome = await deps.mailer.send({
             to: row.to_address,
@@ -197,13 +226,13 @@ export async function sendDue(deps: SenderDeps, limit = 200): Promise<SendReport
 async function holdFirstMessages(
   deps: SenderDeps,
   claimed: OutboxRow[],
-  states: Map<number, { status: string; optedOut: boolean; surveyId: string }>,
+  states: Map<number, SendState>,
   now: string,
 ): Promise<Set<number>> {
   const bySurvey = new Map<string, OutboxRow[]>();
   for (const row of claimed) {
     const state = states.get(Number(row.invitation_id));
-    if (row.kind !== 'invitation' || !state || cancelReason(state)) continue;
+    if (row.kind !== 'invitation' || !state || cancelReason(state, now)) continue;
     const rows = bySurvey.get(state.surveyId);
     if (rows) rows.push(row);
     else bySurvey.set(state.surveyId, [row]);

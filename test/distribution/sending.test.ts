@@ -224,4 +224,48 @@ describe.each(dialects())('reminders only to members a message reached, on %s', 
       expect(await eventsOf(ctx, after.get(member)!.id)).not.toContain('reminded/email');
     }
   });
+  it('does not send a retried message after its wave deadline, nor once the survey is closed', async () => {
+    const surveyId = await publishedSurvey(ctx);
+    const deadline = new Date(ctx.clock.now().getTime() + 30 * 60_000).toISOString();
+    const { wave } = await ctx.distribution.createWave({ surveyId, segment: 'all', deadline, actor: 'test' });
+    // M07 is refused for now (451): retried a minute later, and again later, until the deadline.
+    expect((await ctx.distribution.tick()).send).toEqual({
+      sent: 7,
+      retried: 1,
+      failed: 1,
+      cancelled: 0,
+      held: 0,
+    });
+    ctx.clock.tick(31 * 60_000);
+    expect((await ctx.distribution.tick()).send).toEqual({
+      sent: 0,
+      retried: 0,
+      failed: 0,
+      cancelled: 1,
+      held: 0,
+    });
+    const m07 = (await ctx.distribution.outbox({ waveId: wave.id, limit: 500 })).messages.filter(
+      (m) => m.to === 'm07@example.org',
+    );
+    expect(m07.map((m) => [m.status, m.lastError])).toEqual([
+      ['cancelled', "the wave's deadline has passed"],
+    ]);
+    expect((await invitationsByMember(ctx, wave.id)).get('M07')!.status).toBe('invited');
+
+    // A survey closed while a message waits: not sent either.
+    const other = await publishedSurvey(ctx);
+    const second = await ctx.distribution.createWave({
+      surveyId: other,
+      segment: "region = 'Kanto'",
+      actor: 'test',
+    });
+    await ctx.surveys.updateSettings(other, { closed: true });
+    const before = sink.messages.length;
+    expect((await ctx.distribution.tick()).send).toMatchObject({ sent: 0, cancelled: 5 });
+    expect(sink.messages).toHaveLength(before);
+    const closed = (await ctx.distribution.outbox({ waveId: second.wave.id, limit: 500 })).messages;
+    expect(new Set(closed.map((m) => `${m.status}: ${m.lastError}`))).toEqual(
+      new Set(['cancelled: the survey is closed']),
+    );
+  });
 });
