@@ -19,8 +19,6 @@ export interface PortalRow {
   link: string;
   status: InvitationStatus;
   invitedAt: string;
-  /** The rest of its JSON object after the wave's part: `,"link":…,"status":…,"invitedAt":…}`. */
-  json: string;
 }
 
 /** The wave's part of an answer's JSON object (see {@link PortalWave.json}). */
@@ -28,8 +26,8 @@ export function waveJson(w: Omit<PortalWave, 'json'>): string {
   return `{"surveyId":${JSON.stringify(w.surveyId)},"title":${JSON.stringify(w.title)},"deadline":${JSON.stringify(w.deadline)},"estimatedMinutes":${JSON.stringify(w.estimatedMinutes)}`;
 }
 
-/** The invitation's part of an answer's JSON object (see {@link PortalRow.json}). */
-export function rowJson(r: Pick<PortalRow, 'link' | 'status' | 'invitedAt'>): string {
+/** The rest of an answer's JSON object after the wave's part: `,"link":…,"status":…,"invitedAt":…}`. */
+export function rowJson(r: PortalRow): string {
   return `,"link":${JSON.stringify(r.link)},"status":${JSON.stringify(r.status)},"invitedAt":${JSON.stringify(r.invitedAt)}}`;
 }
 
@@ -37,6 +35,19 @@ export function rowJson(r: Pick<PortalRow, 'link' | 'status' | 'invitedAt'>): st
 export interface PortalEntry {
   filledAt: string;
   rows: readonly PortalRow[];
+  /** The last answer made from the rows, kept with the span of time it holds for. */
+  answer?: PortalAnswer;
+}
+
+/**
+ * An answer's UTF-8 JSON bytes, the same for every instant from `from` (inclusive; `''` for
+ * "always before") to `until` (exclusive; `null` for "ever after"): no start or deadline of the
+ * entry's rows falls between them.
+ */
+export interface PortalAnswer {
+  from: string;
+  until: string | null;
+  bytes: Buffer;
 }
 
 interface Fill {

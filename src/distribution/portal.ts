@@ -1,7 +1,7 @@
 import { CompiledQuery } from 'kysely';
 import type { Db } from '../db/index.ts';
 import type { Clock } from '../kernel/index.ts';
-import { PortalCache, type PortalEntry, type PortalRow, rowJson } from './portal-cache.ts';
+import { type PortalAnswer, PortalCache, type PortalEntry, type PortalRow, rowJson } from './portal-cache.ts';
 import { createPortalFeed, type PortalFeedTimes } from './portal-feed.ts';
 import type { InvitationStatus, PortalSurvey } from './types.ts';
 
@@ -49,7 +49,7 @@ function openAt(entry: PortalEntry, now: string): PortalSurvey[] {
   for (const r of entry.rows) {
     const w = r.wave;
     if (w.startAt > now || (w.deadline !== null && w.deadline <= now)) continue;
-    // In the order of the JSON parts (openJsonAt), so that both answers are the same text.
+    // In the order of the JSON parts (openBytesAt), so that both answers are the same text.
     open.push({
       surveyId: w.surveyId,
       title: w.title,
@@ -65,20 +65,39 @@ function openAt(entry: PortalEntry, now: string): PortalSurvey[] {
 }
 
 /**
- * The same as `JSON.stringify({ surveys: openAt(entry, now) })`, from the parts kept in the entry
- * (each wave's part once, each invitation's part once): the hot path's answer without building
- * and serializing objects.
+ * The same as `JSON.stringify({ surveys: openAt(entry, now) })` as UTF-8 bytes: the hot path's
+ * answer. It is kept on the entry with the span of time it holds for (between the starts and
+ * deadlines of the entry's rows around `now`), so that the answers of a member in that span are
+ * one Buffer, made once; the text is made from each wave's part, kept once per wave.
  */
-function openJsonAt(entry: PortalEntry, now: string): string {
+function openBytesAt(entry: PortalEntry, now: string): Buffer {
+  const kept = entry.answer;
+  if (kept && kept.from <= now && (kept.until === null || now < kept.until)) return kept.bytes;
   let json = '{"surveys":[';
   let listed = 0;
+  let from = '';
+  let until: string | null = null;
+  const edge = (at: string) => {
+    if (at <= now) {
+      if (at > from) from = at;
+    } else if (until === null || at < until) until = at;
+  };
   for (const r of entry.rows) {
     const w = r.wave;
-    if (w.startAt > now || (w.deadline !== null && w.deadline <= now)) continue;
-    json += (listed === 0 ? '' : ',') + w.json + r.json;
-    if (++listed === maxListed) break;
+    edge(w.startAt);
+    if (w.deadline !== null) edge(w.deadline);
+    if (listed === maxListed || w.startAt > now || (w.deadline !== null && w.deadline <= now)) continue;
+    json += (listed === 0 ? '' : ',') + w.json + rowJson(r);
+    listed++;
   }
-  return `${json}]}`;
+  json += ']}';
+  // Its own memory, sized to fit: a slice of Buffer's shared pool would keep the whole 8 KB pool
+  // alive for as long as the entry lives.
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(json));
+  bytes.write(json);
+  const answer: PortalAnswer = { from, until, bytes };
+  entry.answer = answer;
+  return bytes;
 }
 
 export interface PortalOptions {
@@ -91,8 +110,8 @@ export interface PortalOptions {
 /** The portal lookup; see {@link portalLookup}. */
 export interface PortalLookup {
   (externalId: string): Promise<PortalSurvey[]>;
-  /** The same answer as the JSON text `{"surveys":[…]}`, made from parts kept in the cache. */
-  json(externalId: string): Promise<string>;
+  /** The same answer as the UTF-8 bytes of the JSON text `{"surveys":[…]}`, kept in the cache. */
+  json(externalId: string): Promise<Buffer>;
   /** A write that may change the portal committed in this process: the next answer sees it. */
   touch(): void;
   /** Members in the cache now. */
@@ -123,24 +142,18 @@ export function portalLookup(deps: {
   const maxMembers = deps.options?.maxMembers ?? 100_000;
   const load = async (externalId: string, now: string): Promise<PortalEntry> => {
     const result = await db.kysely.executeQuery<PortalSqlRow>(CompiledQuery.raw(text, [externalId, now]));
-    const rows: PortalRow[] = result.rows.map((r) => {
-      const row = {
-        link: `${publicUrl}/s/${encodeURIComponent(r.token)}?ch=portal`,
-        status: r.status,
-        invitedAt: r.invited_at,
-      };
-      return {
-        wave: cache.wave(r.wave_id, {
-          surveyId: r.survey_id,
-          title: r.title,
-          startAt: r.start_at,
-          deadline: r.deadline,
-          estimatedMinutes: r.estimated_minutes === null ? null : Number(r.estimated_minutes),
-        }),
-        ...row,
-        json: rowJson(row),
-      };
-    });
+    const rows: PortalRow[] = result.rows.map((r) => ({
+      wave: cache.wave(r.wave_id, {
+        surveyId: r.survey_id,
+        title: r.title,
+        startAt: r.start_at,
+        deadline: r.deadline,
+        estimatedMinutes: r.estimated_minutes === null ? null : Number(r.estimated_minutes),
+      }),
+      link: `${publicUrl}/s/${encodeURIComponent(r.token)}?ch=portal`,
+      status: r.status,
+      invitedAt: r.invited_at,
+    }));
     return { filledAt: now, rows };
   };
   const cache = new PortalCache({ max: Math.max(maxMembers, 1), load });
@@ -165,7 +178,7 @@ export function portalLookup(deps: {
   };
   const lookup = (externalId: string): Promise<PortalSurvey[]> => answer(externalId, openAt);
   return Object.defineProperties(lookup, {
-    json: { value: (externalId: string) => answer(externalId, openJsonAt) },
+    json: { value: (externalId: string) => answer(externalId, openBytesAt) },
     touch: { value: () => feed.touch() },
     cached: { get: () => cache.size },
   }) as PortalLookup;

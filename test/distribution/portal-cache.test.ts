@@ -22,8 +22,12 @@ import {
   type TestCtx,
 } from './fixture.ts';
 
-const surveysOf = async (ctx: Context, externalId: string) =>
-  (await ctx.distribution.portalSurveys(externalId)).map((s) => `${s.title}/${s.status}`);
+// Each answer also as the route sends it (bytes kept with their span of time): the same text.
+const surveysOf = async (ctx: Context, externalId: string) => {
+  const surveys = await ctx.distribution.portalSurveys(externalId);
+  expect((await ctx.distribution.portalSurveysJson(externalId)).toString()).toBe(JSON.stringify({ surveys }));
+  return surveys.map((s) => `${s.title}/${s.status}`);
+};
 
 describe.each(dialects())('portal cache in one process on %s', (dialect) => {
   let ctx: TestCtx;
@@ -203,11 +207,13 @@ describe.each(dialects())('portal cache bounds on %s', (dialect) => {
       ctx.clock.tick(step);
       for (const lookup of lookups) {
         for (const id of ['M01', 'M02', 'nobody']) {
-          const text = await lookup.json(id);
+          const text = (await lookup.json(id)).toString();
           expect(text).toBe(JSON.stringify({ surveys: await lookup(id) }));
         }
       }
-      titles.push(JSON.parse(await lookups[1]!.json('M01')).surveys.map((s: { title: string }) => s.title));
+      titles.push(
+        JSON.parse((await lookups[1]!.json('M01')).toString()).surveys.map((s: { title: string }) => s.title),
+      );
     }
     // Before the tricky wave starts, while it runs (twice: the second from the cache), after it.
     expect(titles).toEqual([
@@ -216,6 +222,52 @@ describe.each(dialects())('portal cache bounds on %s', (dialect) => {
       ['Say "hi" \\ </script> — 睡眠 \u2028 done', 'Sleep & work'],
       ['Sleep & work'],
     ]);
+  });
+
+  it("keeps a member's answer for the span between the starts and deadlines around now, not past them", async () => {
+    const later = await publishedSurvey(ctx, { ...panelSurvey, title: 'Later' });
+    const start = new Date(ctx.clock.now().getTime() + 60_000).toISOString();
+    const deadline = new Date(ctx.clock.now().getTime() + 120_000).toISOString();
+    await ctx.distribution.createWave({
+      surveyId: later,
+      segment: "region = 'Kanto'",
+      channel: 'portal',
+      startAt: start,
+      deadline,
+      actor: 't',
+    });
+    const lookup = portalLookup({
+      db: ctx.db,
+      clock: ctx.clock,
+      publicUrl: 'https://p.example',
+      options: { maxMembers: 100 },
+    });
+    const titles = async (id: string) => {
+      const bytes = await lookup.json(id);
+      const surveys = await lookup(id);
+      expect(bytes.toString()).toBe(JSON.stringify({ surveys }));
+      return { bytes, titles: surveys.map((s) => s.title) };
+    };
+    const before = await titles('M01');
+    expect(before.titles).toEqual(['Sleep & work']);
+    // Another member's answer is their own (their own link), never the same bytes.
+    const other = await titles('M04');
+    expect(other.bytes).not.toBe(before.bytes);
+    expect(other.bytes.toString()).not.toBe(before.bytes.toString());
+    ctx.clock.tick(59_999);
+    expect((await titles('M01')).bytes).toBe(before.bytes);
+    ctx.clock.tick(1);
+    const running = await titles('M01');
+    expect(running.titles).toEqual(['Later', 'Sleep & work']);
+    ctx.clock.tick(59_999);
+    expect((await titles('M01')).bytes).toBe(running.bytes);
+    // M04 is not in Kanto: no edge of the later wave in its rows, one answer all along.
+    expect((await titles('M04')).bytes).toBe(other.bytes);
+    // A clock set back (a test clock) gets the answer of its own instant.
+    ctx.clock.tick(-60_000);
+    expect((await titles('M01')).titles).toEqual(['Sleep & work']);
+    ctx.clock.tick(60_001);
+    expect((await titles('M01')).titles).toEqual(['Sleep & work']);
   });
 
   it('holds at most maxMembers members, unknown ids included, and answers each right', async () => {

@@ -23,7 +23,7 @@ export function portalRoutes(app: FastifyInstance, deps: { distribution: Distrib
     requireRole(request, 'portal', 'admin');
     const { externalId } = parse(memberParams, request.params, 'params');
     reply.header('cache-control', 'private, no-store');
-    // The answer's JSON text comes ready from the cache's parts: nothing to build or serialize.
+    // The answer comes as bytes kept in the cache: nothing to build, serialize or encode.
     return reply
       .type('application/json; charset=utf-8')
       .send(await distribution.portalSurveysJson(externalId));
