@@ -99,8 +99,12 @@ export interface DistributionService {
   tick(): Promise<TickReport>;
   /** Open invitations of a member for the portal; empty for unknown or opted-out members. */
   portalSurveys(externalId: string): Promise<PortalSurvey[]>;
-  /** The same as the UTF-8 bytes of the JSON text `{"surveys":[…]}`, as the portal route sends it (the hot path). */
-  portalSurveysJson(externalId: string): Promise<Buffer>;
+  /**
+   * The same as the UTF-8 bytes of the JSON text `{"surveys":[…]}`, as the portal route sends it
+   * (the hot path): at once, with no promise, for a member in the portal's cache while its change
+   * feed is fresh.
+   */
+  portalSurveysJson(externalId: string): Buffer | Promise<Buffer>;
   outbox(query?: OutboxQuery): Promise<{ messages: OutboxMessage[]; next: number | null }>;
   outboxCounts(waveId?: string): Promise<Record<string, number>>;
   /** Throws INVITATION_UNKNOWN. */

@@ -110,8 +110,11 @@ export interface PortalOptions {
 /** The portal lookup; see {@link portalLookup}. */
 export interface PortalLookup {
   (externalId: string): Promise<PortalSurvey[]>;
-  /** The same answer as the UTF-8 bytes of the JSON text `{"surveys":[…]}`, kept in the cache. */
-  json(externalId: string): Promise<Buffer>;
+  /**
+   * The same answer as the UTF-8 bytes of the JSON text `{"surveys":[…]}`, kept in the cache: at
+   * once (no promise) for a member in the cache while the change feed is fresh.
+   */
+  json(externalId: string): Buffer | Promise<Buffer>;
   /** A write that may change the portal committed in this process: the next answer sees it. */
   touch(): void;
   /** Members in the cache now. */
@@ -165,18 +168,23 @@ export function portalLookup(deps: {
     ...(deps.log ? { log: deps.log } : {}),
   });
 
-  const answer = async <T>(externalId: string, view: (entry: PortalEntry, now: string) => T): Promise<T> => {
-    if (maxMembers === 0) {
-      const now = clock.now().toISOString();
-      return view(await load(externalId, now), now);
-    }
-    const wait = feed.ready();
-    if (wait) await wait;
+  type View<T> = (entry: PortalEntry, now: string) => T;
+  const answerNow = <T>(externalId: string, view: View<T>): T | Promise<T> => {
     const now = clock.now().toISOString();
     const entry = cache.get(externalId, now);
-    return view(entry instanceof Promise ? await entry : entry, now);
+    return entry instanceof Promise ? entry.then((loaded) => view(loaded, now)) : view(entry, now);
   };
-  const lookup = (externalId: string): Promise<PortalSurvey[]> => answer(externalId, openAt);
+  // A member in the cache with the feed fresh is answered in the caller's turn, with no promise:
+  // the hot path. Otherwise the answer waits for the feed's read or the member's statement.
+  const answer = <T>(externalId: string, view: View<T>): T | Promise<T> => {
+    if (maxMembers === 0) {
+      const now = clock.now().toISOString();
+      return load(externalId, now).then((loaded) => view(loaded, now));
+    }
+    const wait = feed.ready();
+    return wait ? wait.then(() => answerNow(externalId, view)) : answerNow(externalId, view);
+  };
+  const lookup = async (externalId: string): Promise<PortalSurvey[]> => answer(externalId, openAt);
   return Object.defineProperties(lookup, {
     json: { value: (externalId: string) => answer(externalId, openBytesAt) },
     touch: { value: () => feed.touch() },

@@ -250,6 +250,8 @@ describe.each(dialects())('portal cache bounds on %s', (dialect) => {
     };
     const before = await titles('M01');
     expect(before.titles).toEqual(['Sleep & work']);
+    // A member in the cache, the feed fresh: answered at once, no promise.
+    expect(lookup.json('M01')).toBe(before.bytes);
     // Another member's answer is their own (their own link), never the same bytes.
     const other = await titles('M04');
     expect(other.bytes).not.toBe(before.bytes);

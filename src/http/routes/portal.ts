@@ -19,13 +19,13 @@ const memberParams = z.object({ externalId: z.string().min(1).max(200) });
  */
 export function portalRoutes(app: FastifyInstance, deps: { distribution: DistributionService }): void {
   const { distribution } = deps;
-  app.get('/api/v1/portal/members/:externalId/surveys', async (request, reply) => {
+  // Not an async handler: a member in the cache is answered in this turn, with no promise (a
+  // returned Buffer is sent at once, a returned promise when it settles; a throw is an error).
+  app.get('/api/v1/portal/members/:externalId/surveys', (request, reply) => {
     requireRole(request, 'portal', 'admin');
     const { externalId } = parse(memberParams, request.params, 'params');
-    reply.header('cache-control', 'private, no-store');
+    reply.header('cache-control', 'private, no-store').type('application/json; charset=utf-8');
     // The answer comes as bytes kept in the cache: nothing to build, serialize or encode.
-    return reply
-      .type('application/json; charset=utf-8')
-      .send(await distribution.portalSurveysJson(externalId));
+    return distribution.portalSurveysJson(externalId);
   });
 }
