@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { parseOptions } from '@node-rs/argon2';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type AuthService, createAuthService, passwordPolicy } from '../../src/auth/index.ts';
-import { dummyPasswordHash } from '../../src/auth/secrets.ts';
+import { dummyPasswordHash, sha256 } from '../../src/auth/secrets.ts';
 import { type Db, migrateToLatest, openDatabase } from '../../src/db/index.ts';
 import { sequentialIds, TestClock } from '../../src/kernel/index.ts';
 
@@ -60,5 +61,17 @@ describe('timing safety of logins', () => {
   ])('spends exactly one argon2 verify for a %s', async (_case, email, password) => {
     await auth.login(email, password, null).catch(() => undefined);
     expect(argon.verifies).toBe(1);
+  });
+});
+
+describe('sha256 of secrets', () => {
+  it('is hex SHA-256 of the UTF-8 bytes', () => {
+    // FIPS 180-2, appendix B.1.
+    expect(sha256('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256('é')).toBe(
+      createHash('sha256')
+        .update(Buffer.from([0xc3, 0xa9]))
+        .digest('hex'),
+    );
   });
 });
