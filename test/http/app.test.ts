@@ -154,14 +154,23 @@ describe.each(dialects())('the HTTP app on %s', (dialect) => {
       payload: { limit: 6 },
     });
     expect(changed.statusCode).toBe(200);
+    // A route registered inside a plugin's scope gets the trail too.
+    const counted = await app.inject({
+      method: 'POST',
+      url: '/api/v1/segments/count',
+      headers: auth,
+      payload: { expression: 'all' },
+    });
+    expect(counted.statusCode).toBe(200);
 
     // The trail is written once the answer has gone out: wait for the last change's entry.
     const entries = async () =>
       (await ctx.auth.listAudit(100)).filter((e) => e.actor === `apikey:${apiKey.id}`);
-    await expect.poll(async () => (await entries()).length).toBe(4);
+    await expect.poll(async () => (await entries()).length).toBe(5);
     const mine = await entries();
     expect(mine.map((e) => [e.action, e.target]).sort()).toEqual([
       ['PATCH /api/v1/quotas/:quotaId/cells/:cellId', `${quotaId}/${cellId}`],
+      ['POST /api/v1/segments/count', null],
       ['POST /api/v1/surveys', null],
       ['POST /api/v1/surveys/:id/publish', id],
       ['POST /api/v1/surveys/:id/quotas', id],

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { type AuthService, actorOf } from '../../auth/index.ts';
 
 const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -9,13 +9,15 @@ const auditedByModule = /^\/api\/v1\/(session|users|apikeys|me)(\/|$)/;
 /**
  * Records every successful change made through the API by a signed-in principal: who, what
  * (`POST /api/v1/surveys/:id/publish`), on which id, from where. Answers of respondents are not
- * admin actions and are left out; bodies are never recorded (they may hold secrets).
+ * admin actions and are left out; bodies are never recorded (they may hold secrets). Call it
+ * before registering routes: the hook goes on each route that takes an unsafe method, so reads
+ * (the portal's GET on every page view) run no hook for it at all.
  *
  * @example
  * registerAuditTrail(app, { auth });
  */
 export function registerAuditTrail(app: FastifyInstance, deps: { auth: AuthService }): void {
-  app.addHook('onResponse', async (request, reply) => {
+  const hook = async (request: FastifyRequest, reply: FastifyReply) => {
     if (!unsafe.has(request.method) || reply.statusCode >= 400 || !request.principal) return;
     const route = request.routeOptions.url ?? '';
     if (!route.startsWith('/api/v1/') && !route.startsWith('/batch/')) return;
@@ -38,5 +40,11 @@ export function registerAuditTrail(app: FastifyInstance, deps: { auth: AuthServi
       // The change is done; a failed audit write must be seen, not turn the answer into an error.
       request.log.error({ err: error }, 'audit trail write failed');
     }
+  };
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((m) => unsafe.has(m.toUpperCase()))) return;
+    const own = route.onResponse;
+    route.onResponse = own ? [...(Array.isArray(own) ? own : [own]), hook] : [hook];
   });
 }
