@@ -359,6 +359,43 @@ describe.each(dialects())('distribution routes on %s', (dialect) => {
     ]);
   });
 
+  it('answers the portal only for a portal key or an admin, refusing wrong and revoked keys at once; never a cookie', async () => {
+    await ctx.distribution.createWave({ surveyId: acme, segment: 'all', channel: 'portal', actor: 't' });
+    const url = '/api/v1/portal/members/M02/surveys';
+    const get = (headers: Record<string, string>) => app.inject({ method: 'GET', url, headers });
+    const ok = await get({ authorization: `Bearer ${keys.portal}` });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().surveys.map((s: { surveyId: string }) => s.surveyId)).toEqual([acme]);
+    expect(ok.headers['cache-control']).toBe('private, no-store');
+    expect(ok.headers['set-cookie']).toBeUndefined();
+    // The same answer again comes from the bytes kept for M02: the same text.
+    expect((await get({ authorization: `Bearer ${keys.portal}` })).body).toBe(ok.body);
+
+    expect(errorOf(await get({ authorization: `Bearer enq_${'x'.repeat(24)}` }))).toEqual([
+      401,
+      'APIKEY_INVALID',
+    ]);
+    expect(errorOf(await get({ authorization: 'Bearer not-our-token' }))).toEqual([401, 'AUTH_REQUIRED']);
+    // A signed-in admin (the session cookie) may ask too; the answer sets no cookie.
+    await ctx.auth.createUser(
+      { email: 'boss@example.org', role: 'admin', password: 'boss-password-1' },
+      { actor: 'cli' },
+    );
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/session',
+      payload: { email: 'boss@example.org', password: 'boss-password-1' },
+    });
+    const session = login.cookies.find((c) => c.name === 'enquete_session')!.value;
+    const byCookie = await get({ cookie: `enquete_session=${session}` });
+    expect([byCookie.statusCode, byCookie.headers['set-cookie']]).toEqual([200, undefined]);
+    expect(byCookie.body).toBe(ok.body);
+    expect(errorOf(await get({ cookie: 'enquete_session=forged' }))).toEqual([401, 'AUTH_REQUIRED']);
+    // A key revoked in this process is refused at once, though it was trusted a moment ago.
+    await ctx.auth.revokeApiKey(keyIds.portal, { actor: 'cli' });
+    expect(errorOf(await get({ authorization: `Bearer ${keys.portal}` }))).toEqual([401, 'APIKEY_INVALID']);
+  });
+
   it('documents the routes in the OpenAPI document, the unsubscribe pages left out', async () => {
     const doc = (await app.inject({ url: '/api/docs' })).json();
     const create = doc.paths['/api/v1/waves'].post;

@@ -29,9 +29,13 @@ const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 export async function registerAuthentication(app: FastifyInstance, deps: AuthenticationDeps): Promise<void> {
   const { auth, config } = deps;
-  if (!app.hasRequestDecorator('cookies')) await app.register(fastifyCookie);
+  // The plugin's own parsing hook is off (`hook: false`): this hook parses the cookies, one hook
+  // less on every request. The plugin still writes the cookies that routes set.
+  if (!app.hasRequestDecorator('cookies')) await app.register(fastifyCookie, { hook: false });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
+    const cookie = request.headers.cookie;
+    request.cookies = cookie ? app.parseCookie(cookie) : {};
     // Respondent routes (and the unsubscribe link) are authorised by their token alone: no session
     // lookup on the hot path, and no CSRF refusal for a respondent who is signed in to the console.
     if (isRespondentUrl(request.url)) return;
