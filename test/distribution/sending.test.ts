@@ -259,7 +259,7 @@ describe.each(dialects())('reminders only to members a message reached, on %s', 
       segment: "region = 'Kanto'",
       actor: 'test',
     });
-    await ctx.surveys.updateSettings(other, { closed: true });
+    await ctx.surveys.updateSettings(other, { closed: true, actor: 'test' });
     const before = sink.messages.length;
     expect((await ctx.distribution.tick()).send).toMatchObject({ sent: 0, cancelled: 5 });
     expect(sink.messages).toHaveLength(before);
