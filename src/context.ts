@@ -107,6 +107,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
         smtpUrl: config.smtpUrl,
         dataDir: config.dataDir,
         databaseUrl: config.databaseUrl,
+        options: { stopGraceMs: config.stopGraceMs },
       });
       return batch;
     },

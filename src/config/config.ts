@@ -27,6 +27,11 @@ export interface Config {
   bodyLimit: number;
   /** Members the portal keeps in each process's cache (`ENQUETE_PORTAL_CACHE`); 0: none. */
   portalCacheMembers: number;
+  /**
+   * On SIGTERM/SIGINT, how long `serve` lets running job attempts and open requests go on before
+   * it stops them (`ENQUETE_STOP_GRACE`, seconds; default 10).
+   */
+  stopGraceMs: number;
 }
 
 const keys = {
@@ -43,6 +48,7 @@ const keys = {
   ENQUETE_LOG_LEVEL: 'logLevel',
   ENQUETE_BODY_LIMIT: 'bodyLimit',
   ENQUETE_PORTAL_CACHE: 'portalCacheMembers',
+  ENQUETE_STOP_GRACE: 'stopGraceMs',
 } as const;
 
 const schema = z.object({
@@ -72,6 +78,7 @@ const schema = z.object({
     .min(1024)
     .default(2 * 1024 * 1024),
   ENQUETE_PORTAL_CACHE: z.coerce.number().int().min(0).default(100_000),
+  ENQUETE_STOP_GRACE: z.coerce.number().min(0, 'must be seconds, 0 or more').max(3600).default(10),
 });
 
 /**
@@ -115,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     logLevel: c.ENQUETE_LOG_LEVEL,
     bodyLimit: c.ENQUETE_BODY_LIMIT,
     portalCacheMembers: c.ENQUETE_PORTAL_CACHE,
+    stopGraceMs: Math.round(c.ENQUETE_STOP_GRACE * 1000),
   };
 }
 

@@ -51,9 +51,17 @@ export function serveCommand(program: Command): void {
           }
         })();
       });
-      const shutdown = async () => {
-        await app.close();
-        if (scheduling) await Promise.all([ctx.batch.stop(), ctx.distribution.stop()]);
+      // Everything stops at once: the listener closes, the launcher starts nothing more and gives
+      // its running attempts the grace, and a request still open when the grace is over (a slow
+      // upload, say) is cut, so a slow client cannot hold the process past its grace.
+      const shutdown = async (signal: NodeJS.Signals) => {
+        ctx.log.info({ signal, graceMs: config.stopGraceMs }, 'stopping');
+        const cut = setTimeout(() => app.server.closeAllConnections(), config.stopGraceMs);
+        await Promise.all([
+          app.close().finally(() => clearTimeout(cut)),
+          scheduling ? ctx.batch.stop() : undefined,
+          scheduling ? ctx.distribution.stop() : undefined,
+        ]);
         await ctx.db.close();
         process.exit(0);
       };
