@@ -17,6 +17,12 @@ export interface DispatcherProps {
   /** Attempts running at once in this process. */
   concurrency: number;
   log: BatchLog;
+  /**
+   * When given, the only runs this dispatcher may claim (the set may grow): a CLI command starts
+   * the runs it created and leaves every other queued run — other jobs' retries, API runs — to a
+   * serve. Applied in the query of due runs, so the others are never claimed, nor skipped.
+   */
+  only?: ReadonlySet<string>;
 }
 
 /**
@@ -103,6 +109,7 @@ export class Dispatcher {
       [...byName.keys()].filter((j) => !paused.has(j)),
       20,
       free + 100,
+      this.#p.only,
     );
     // Runs that may overlap go as they are; the others one per job, the first in line.
     const allow: RunRow[] = [];

@@ -160,9 +160,16 @@ export class RunStore {
   /**
    * Queued runs whose time has come, oldest first (backfill days in date order), at most
    * `perJob` of each job, so that a long backfill waiting its turn does not hide other jobs' runs.
+   * With `only`, none but those runs.
    */
-  async dueRuns(now: string, jobs: string[], perJob: number, limit: number): Promise<RunRow[]> {
-    if (jobs.length === 0 || limit <= 0) return [];
+  async dueRuns(
+    now: string,
+    jobs: string[],
+    perJob: number,
+    limit: number,
+    only?: ReadonlySet<string>,
+  ): Promise<RunRow[]> {
+    if (jobs.length === 0 || limit <= 0 || only?.size === 0) return [];
     const rows = await this.#k
       .selectFrom((eb) =>
         eb
@@ -176,6 +183,7 @@ export class RunStore {
           .where('status', '=', 'queued')
           .where('next_attempt_at', '<=', now)
           .where('job', 'in', jobs)
+          .$if(only !== undefined, (q) => q.where('id', 'in', [...only!]))
           .as('due'),
       )
       .selectAll()

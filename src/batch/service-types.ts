@@ -52,6 +52,12 @@ export interface BatchServiceOptions {
   stopGraceMs?: number;
   /** Output lines kept per attempt. Default 100 000. */
   maxLogLines?: number;
+  /**
+   * Start only the runs this service itself created (`startRun`, `backfill`) and their retries,
+   * never another queued run: what the CLI's `jobs run` and `jobs backfill` use, so a command
+   * waits for its own runs alone and others' stay queued for a serve. Default false.
+   */
+  ownRunsOnly?: boolean;
 }
 
 /** What one tick did. */

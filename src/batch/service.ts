@@ -59,6 +59,8 @@ class BatchServiceImpl implements BatchService {
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
   #queueOnly = false;
+  /** The runs this service created: with `ownRunsOnly`, the only ones it starts. */
+  readonly #own = new Set<string>();
 
   /**
    * The job rows, written on first use rather than in the constructor: a short-lived context (a
@@ -84,6 +86,7 @@ class BatchServiceImpl implements BatchService {
       staleAfterMs: 60_000,
       stopGraceMs: 10_000,
       maxLogLines: 100_000,
+      ownRunsOnly: false,
       ...deps.options,
     };
     this.#customNotifiers = deps.notifiers;
@@ -122,6 +125,7 @@ class BatchServiceImpl implements BatchService {
       jobs: () => this.#byName,
       concurrency: this.#opts.concurrency,
       log: this.#log,
+      only: this.#opts.ownRunsOnly ? this.#own : undefined,
     });
   }
 
@@ -173,6 +177,7 @@ class BatchServiceImpl implements BatchService {
     await this.#ready;
     const row = this.#newRun(job, date, opts.trigger ?? 'manual');
     await this.#store.insertRuns([row]);
+    this.#own.add(row.id);
     this.#kick();
     return runView(row);
   }
@@ -182,6 +187,7 @@ class BatchServiceImpl implements BatchService {
     const rows = daysBetween(from, to).map((date) => this.#newRun(job, date, 'backfill'));
     await this.#ready;
     await this.#store.insertRuns(rows);
+    for (const r of rows) this.#own.add(r.id);
     this.#kick();
     return rows.map(runView);
   }

@@ -13,7 +13,11 @@ import { EnqueteError, isEnqueteError } from '../../kernel/index.ts';
 import { output, withContext } from '../context.ts';
 import { interruptible } from '../interruption.ts';
 
-/** Runs `fn` with the batch service of this process, stopped (runs finished) before the database closes. */
+/**
+ * Runs `fn` with the batch service of this process, stopped (runs finished) before the database
+ * closes. It starts only the runs the command itself created: other queued runs (retries, API
+ * runs) are a serve's, and neither `jobs run` nor `jobs resume` may run them here and wait.
+ */
 async function withBatch<T>(fn: (batch: BatchService) => Promise<T>): Promise<T> {
   return withContext(async (ctx: Context) => {
     const batch = openBatchService({
@@ -27,6 +31,7 @@ async function withBatch<T>(fn: (batch: BatchService) => Promise<T>): Promise<T>
       smtpUrl: ctx.config.smtpUrl,
       dataDir: ctx.config.dataDir,
       databaseUrl: ctx.config.databaseUrl,
+      options: { ownRunsOnly: true },
     });
     try {
       return await fn(batch);
