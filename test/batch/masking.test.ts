@@ -34,19 +34,39 @@ describe('masking secrets of several lines', () => {
   it('masks each line of a multi-line secret of 8 characters or more, trimmed', () => {
     const masker = new Masker([pem, 'plain-secret']);
     expect(masker.size).toBe(2);
-    expect(masker.patterns).toEqual([
+    const raw = [
       pem,
       'MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu',
       'KUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ',
       '-----BEGIN KEY-----',
       '-----END KEY-----',
       'plain-secret',
-    ]);
+    ];
+    // Longest first; the encoded forms (next test) come in among them.
+    expect(masker.patterns.filter((p) => raw.includes(p))).toEqual(raw);
     const printed = pem.split('\n').map((line) => masker.mask(line));
     expect(printed).toEqual(['***', '***', '  ***', '', 'AQAB', '***']);
     // The whole value in one text (an error, a notification) is masked whole.
     expect(masker.mask(`key: ${pem}.`)).toBe('key: ***.');
     expect(masker.mask('AQAB and a blank line stay')).toBe('AQAB and a blank line stay');
+  });
+});
+
+describe('masking secrets as jobs print them in JSON and URLs', () => {
+  it('masks the JSON-escaped, ASCII-escaped, slash-escaped and URL-encoded forms', () => {
+    const masker = new Masker(['pa"ss\\wo/rd$x y', 'pässwörd-123']);
+    // JSON.stringify, Python's json.dumps, PHP's json_encode.
+    expect(masker.mask('{"q":"pa\\"ss\\\\wo/rd$x y"}')).toBe('{"q":"***"}');
+    expect(masker.mask('{"q": "p\\u00e4ssw\\u00f6rd-123"}')).toBe('{"q": "***"}');
+    expect(masker.mask('{"q":"pa\\"ss\\\\wo\\/rd$x y"}')).toBe('{"q":"***"}');
+    // encodeURIComponent / urllib.parse.quote, and a form body.
+    expect(masker.mask('https://x.example/?q=pa%22ss%5Cwo%2Frd%24x%20y&r=1')).toBe(
+      'https://x.example/?q=***&r=1',
+    );
+    expect(masker.mask('q=pa%22ss%5Cwo%2Frd%24x+y')).toBe('q=***');
+    expect(masker.mask('p%C3%A4ssw%C3%B6rd-123')).toBe('***');
+    // What is not a form of a secret stays.
+    expect(masker.mask('pa ss wo rd')).toBe('pa ss wo rd');
   });
 });
 
@@ -119,6 +139,13 @@ describe.each(dialects())('secrets in the stored log, on %s', (dialect) => {
   it('masks each line of a multi-line secret the job prints', async () => {
     const batch = make(`printf '%s\\n' "$KEY"; printf 'AQAB stays\\n'`);
     expect(await printed(batch)).toEqual(['***', '***', '  ***', '', 'AQAB', '***', 'AQAB stays']);
+  });
+
+  it('masks a secret the job prints as JSON or URL-encoded', async () => {
+    const batch = make(
+      `node -e 'console.log(JSON.stringify({ key: process.env.KEY })); console.log(encodeURIComponent(process.env.KEY))'`,
+    );
+    expect(await printed(batch)).toEqual(['{"key":"***"}', '***']);
   });
 
   it('masks a secret that an over-long line has across the 16,384-character cut', async () => {
