@@ -35,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
         ? 0
         : 2;
     }
+    // A reader that stopped reading (`enquete jobs logs RUN | head`) is not an error of ours.
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') return 0;
     if (isEnqueteError(error)) {
       process.stderr.write(`enquete: ${error.message} [${error.code}]\n`);
       return exitCodeOf[error.kind] ?? 1;

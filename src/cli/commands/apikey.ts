@@ -51,7 +51,7 @@ export function apiKeyCommands(program: Command): void {
     });
   apikey
     .command('revoke')
-    .description('revoke an API key at once')
+    .description('revoke an API key (running servers refuse it within 5 s)')
     .argument('<id>', 'the key id (ak_…), as `apikey list` shows it')
     .option('--json', 'print the result as JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
