@@ -54,6 +54,7 @@ export type {
   BatchServiceDeps,
   BatchServiceOptions,
   BatchTick,
+  LogTail,
   PauseTarget,
 } from './service-types.ts';
 export { type JobView, type LogLine, logLineText, type RunView } from './views.ts';

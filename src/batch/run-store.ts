@@ -474,6 +474,30 @@ export class RunStore {
     }
   }
 
+  /**
+   * The last `lines` lines of a run, in order, and how many stored lines come before them: one
+   * statement reading the primary key backwards (the count in it is an index range too). The
+   * count is not the first line's seq minus one: a write that failed leaves a gap in the seqs.
+   */
+  async tailLogs(runId: string, lines: number): Promise<{ rows: LogRow[]; earlier: number }> {
+    const rows = await this.#k
+      .selectFrom('batch_run_logs')
+      .selectAll()
+      .select((eb) =>
+        eb
+          .selectFrom('batch_run_logs as all_lines')
+          .select(sql<number>`count(*)`.as('n'))
+          .where('all_lines.run_id', '=', runId)
+          .as('total'),
+      )
+      .where('run_id', '=', runId)
+      .orderBy('seq', 'desc')
+      .limit(lines)
+      .execute();
+    const total = Number(rows[0]?.total ?? 0);
+    return { rows: rows.reverse().map(({ total: _, ...row }) => row), earlier: total - rows.length };
+  }
+
   async logs(runId: string, afterSeq: number, limit: number): Promise<LogRow[]> {
     return this.#k
       .selectFrom('batch_run_logs')

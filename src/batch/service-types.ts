@@ -66,6 +66,12 @@ export interface BatchTick extends TickResult {
   recovered: string[];
 }
 
+/** The end of a run's log: its last lines and the count of the stored lines before them. */
+export interface LogTail {
+  logs: LogLine[];
+  earlier: number;
+}
+
 export type PauseTarget = { job: string } | { all: true };
 
 /** The batch launcher: jobs, runs, scheduler, pause, backfill. See {@link createBatchService}. */
@@ -83,8 +89,16 @@ export interface BatchService {
   /** A run; with `job`, BATCH_RUN_NOT_FOUND unless the run belongs to that job. */
   run(runId: string, job?: string): Promise<RunView>;
   runs(job?: string, opts?: { limit?: number }): Promise<RunView[]>;
-  /** Log lines after sequence number `after`; with `job`, only a run of that job. */
-  logs(runId: string, opts?: { job?: string; after?: number; limit?: number }): Promise<LogLine[]>;
+  /**
+   * Log lines after sequence number `after` (at most `limit`, 1–10,000); with `tail`, the last
+   * `tail` lines (1–10,000) in order instead; with `job`, only a run of that job.
+   */
+  logs(
+    runId: string,
+    opts?: { job?: string; after?: number; limit?: number; tail?: number },
+  ): Promise<LogLine[]>;
+  /** The last `lines` lines of a run's log (1–10,000), in order, and how many stored lines precede them. */
+  logTail(runId: string, opts: { job?: string; lines: number }): Promise<LogTail>;
   pause(target: PauseTarget, reason?: string): Promise<void>;
   resume(target: PauseTarget): Promise<void>;
   /** Cancels a queued or running run; with `job`, only a run of that job. */

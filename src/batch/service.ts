@@ -16,6 +16,7 @@ import type {
   BatchServiceDeps,
   BatchServiceOptions,
   BatchTick,
+  LogTail,
   PauseTarget,
 } from './service-types.ts';
 import { type JobView, jobView, type LogLine, logLine, type RunView, runView } from './views.ts';
@@ -227,10 +228,21 @@ class BatchServiceImpl implements BatchService {
     return (await this.#store.listRuns(job, limit)).map(runView);
   }
 
-  async logs(runId: string, opts: { job?: string; after?: number; limit?: number } = {}): Promise<LogLine[]> {
+  async logs(
+    runId: string,
+    opts: { job?: string; after?: number; limit?: number; tail?: number } = {},
+  ): Promise<LogLine[]> {
+    if (opts.tail !== undefined) return (await this.logTail(runId, { job: opts.job, lines: opts.tail })).logs;
     await this.run(runId, opts.job);
     const limit = Math.min(Math.max(opts.limit ?? 1000, 1), 10_000);
     return (await this.#store.logs(runId, opts.after ?? 0, limit)).map(logLine);
+  }
+
+  async logTail(runId: string, opts: { job?: string; lines: number }): Promise<LogTail> {
+    await this.run(runId, opts.job);
+    const lines = Math.min(Math.max(Math.trunc(opts.lines), 1), 10_000);
+    const { rows, earlier } = await this.#store.tailLogs(runId, lines);
+    return { logs: rows.map(logLine), earlier };
   }
 
   async pause(target: PauseTarget, reason?: string): Promise<void> {

@@ -224,6 +224,58 @@ describe.each(dialects())('batch routes on %s', (dialect) => {
     expect((reversed.json() as { error: { code: string } }).error.code).toBe('BATCH_RANGE_INVALID');
   });
 
+  it('answers the last N lines of a log in order with the count of those before (?tail=)', async () => {
+    await batch.reload(parseJobsFile("- { name: chatty, cmd: 'seq 1 12000' }\n"));
+    const { id: runId } = await batch.startRun('chatty', { date: '20260301' });
+    await batch.idle();
+    expect((await batch.run(runId)).status).toBe('succeeded');
+    const url = `/api/v1/jobs/chatty/runs/${runId}/logs`;
+    const tail = async (query: string) => app.inject({ url: `${url}?${query}`, headers: as('researcher') });
+
+    const res = await tail('tail=5000');
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as { logs: { seq: number; text: string }[]; earlier: number };
+    // Two lines about the attempt, 12,000 of output, the outcome: 12,003 lines, seq 1 to 12,003.
+    expect(body.logs.map((l) => l.text)).toEqual([
+      ...Array.from({ length: 4_999 }, (_, i) => String(7_002 + i)),
+      'succeeded on attempt 1',
+    ]);
+    expect(body.logs.map((l) => l.seq)).toEqual(Array.from({ length: 5_000 }, (_, i) => 7_004 + i));
+    expect(body.earlier).toBe(7_003);
+
+    // Stored lines counted, not seqs: a write that failed leaves a gap (here 100 lines).
+    await db.kysely
+      .deleteFrom('batch_run_logs')
+      .where('run_id', '=', runId)
+      .where('seq', '>', 200)
+      .where('seq', '<=', 300)
+      .execute();
+    expect((await tail('tail=5000')).json()).toMatchObject({ earlier: 6_903 });
+    const short = (await tail('tail=10000')).json() as typeof body;
+    expect([short.logs.length, short.earlier, short.logs[0]!.text]).toEqual([10_000, 1_903, '2002']);
+    expect(await batch.logs(runId, { tail: 3 })).toMatchObject([
+      { text: '11999' },
+      { text: '12000' },
+      { text: 'succeeded on attempt 1' },
+    ]);
+
+    for (const bad of ['tail=0', 'tail=10001', 'tail=x', 'tail=5&after=3', 'tail=5&limit=3', 'tale=5']) {
+      const refused = await tail(bad);
+      expect([bad, refused.statusCode]).toEqual([bad, 400]);
+      expect((refused.json() as { error: { code: string } }).error.code).toBe('REQUEST_INVALID');
+    }
+    expect((await tail('tale=5')).json()).toMatchObject({
+      error: { message: expect.stringContaining('tale') },
+    });
+    await batch.pause({ job: 'chatty' });
+    const queued = await batch.startRun('chatty', { date: '20260302' });
+    expect(
+      (
+        await app.inject({ url: `/api/v1/jobs/chatty/runs/${queued.id}/logs?tail=10`, headers: as('admin') })
+      ).json(),
+    ).toEqual({ logs: [], earlier: 0 });
+  });
+
   it('downloads the whole log as text, page after page, masked, staff only', async () => {
     await batch.reload(
       parseJobsFile(`

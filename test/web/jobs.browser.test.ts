@@ -145,6 +145,22 @@ describe('console jobs pages', () => {
       .getByText(`${(total - 5_000).toLocaleString('en-US')} earlier lines are not shown here.`)
       .waitFor();
 
+    // The finished run's log opened afresh: its last 5,000 lines come in one read of the tail.
+    const again = await context.newPage();
+    const logReads: string[] = [];
+    again.on('request', (r) => {
+      if (new URL(r.url()).pathname.endsWith('/logs')) logReads.push(r.url());
+    });
+    await again.goto(`${baseUrl}/jobs/chatty?run=${runId}`);
+    const reopened = again.getByRole('log', { name: 'run log' });
+    await expect.poll(() => reopened.locator('.log-line').count()).toBe(5_000);
+    await again
+      .getByText(`${(total - 5_000).toLocaleString('en-US')} earlier lines are not shown here.`)
+      .waitFor();
+    expect((await reopened.locator('[data-stream="stdout"]').allTextContents()).at(-1)).toMatch(/ 12000$/);
+    expect(logReads.map((u) => new URL(u).search)).toEqual(['?tail=5000']);
+    await again.close();
+
     const link = page.getByRole('link', { name: 'Download the whole log' });
     const href = await link.getAttribute('href');
     expect(href).toBe(`/api/v1/jobs/chatty/runs/${runId}/log.txt`);

@@ -15,10 +15,16 @@ const dateQuery = z.object({ date: z.string().max(20).optional() });
 const nameParams = z.object({ name: z.string().min(1).max(200) });
 const runParams = z.object({ name: z.string().min(1).max(200), runId: z.string().min(1).max(100) });
 const runsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() });
-const logsQuery = z.object({
-  after: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).optional(),
-});
+const logsQuery = z
+  .strictObject({
+    after: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(10_000).optional(),
+    tail: z.coerce.number().int().min(1).max(10_000).optional(),
+  })
+  .refine((q) => q.tail === undefined || (q.after === undefined && q.limit === undefined), {
+    message: 'tail reads the last lines: not with after or limit',
+    path: ['tail'],
+  });
 const runBody = z.strictObject({ date: z.string().max(20).optional() }).nullish();
 const backfillBody = z.strictObject({ from: z.string().max(20), to: z.string().max(20) });
 const pauseBody = z.strictObject({ reason: z.string().max(500).optional() }).nullish();
@@ -125,7 +131,8 @@ export function batchRoutes(
   app.get('/api/v1/jobs/:name/runs/:runId/logs', async (request) => {
     requireRole(request, ...staff);
     const { name, runId } = parse(runParams, request.params, 'params');
-    const { after, limit } = parse(logsQuery, request.query, 'query');
+    const { after, limit, tail } = parse(logsQuery, request.query, 'query');
+    if (tail !== undefined) return batch.logTail(runId, { job: name, lines: tail });
     return { logs: await batch.logs(runId, { job: name, after, limit }) };
   });
 

@@ -16,8 +16,10 @@ function keepLast(shown: { lines: LogLine[]; dropped: number }, more: LogLine[])
 }
 
 /**
- * A run's log, kept by enquete (secrets already masked). While the run is queued or running it
- * follows it: every second it asks for the lines after the last one shown
+ * A run's log, kept by enquete (secrets already masked). It first reads the last
+ * {@link shownLines} lines in one request (`GET …/logs?tail=`, which also says how many came
+ * before them). While the run is queued or running it then follows it: every second it asks for
+ * the lines after the last one shown
  * (`GET …/logs?after=<seq>`) and the run's status, and stays scrolled to the bottom unless the
  * reader scrolled up. It shows the last {@link shownLines} lines; the whole log is a download
  * (`…/log.txt`).
@@ -45,6 +47,18 @@ export function JobLog({
     let timer: ReturnType<typeof setTimeout> | undefined;
     let after = 0;
     let lastStatus = '';
+    let first = true;
+    const follow = async () => {
+      for (;;) {
+        const more = await jobsApi.logs(job, runId, after);
+        if (stopped) return;
+        if (more.length > 0) {
+          after = more.at(-1)!.seq;
+          setShown((shown) => keepLast(shown, more));
+        }
+        if (more.length < pageSize) return;
+      }
+    };
     setShown(empty);
     setRun(null);
     setError(null);
@@ -52,14 +66,16 @@ export function JobLog({
       try {
         // Status first: lines written before a run ends are all there once it has ended.
         const current = await jobsApi.run(job, runId);
-        for (;;) {
-          const more = await jobsApi.logs(job, runId, after);
+        if (first) {
+          // The end of the log in one read, however long it is; then the lines after it.
+          const tail = await jobsApi.logTail(job, runId, shownLines);
           if (stopped) return;
-          if (more.length > 0) {
-            after = more.at(-1)!.seq;
-            setShown((shown) => keepLast(shown, more));
-          }
-          if (more.length < pageSize) break;
+          first = false;
+          if (tail.logs.length > 0) after = tail.logs.at(-1)!.seq;
+          setShown({ lines: tail.logs, dropped: tail.earlier });
+        } else {
+          await follow();
+          if (stopped) return;
         }
         setRun(current);
         const key = `${current.status}/${current.attempt}`;

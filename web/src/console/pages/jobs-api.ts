@@ -77,6 +77,9 @@ export const jobsApi = {
     requestJson<{ run: Run }>('POST', `${run(name, id)}/cancel`, { body: {} }).then((r) => r.run),
   /** The whole log as a text file (a link: the session cookie authenticates it). */
   logFile: (name: string, id: string) => `${run(name, id)}/log.txt`,
+  /** The last `lines` lines of a run's log and how many stored lines come before them. */
+  logTail: (name: string, id: string, lines: number) =>
+    requestJson<{ logs: LogLine[]; earlier: number }>('GET', `${run(name, id)}/logs?tail=${lines}`),
   logs: (name: string, id: string, after: number) =>
     requestJson<{ logs: LogLine[] }>('GET', `${run(name, id)}/logs?after=${after}&limit=1000`).then(
       (r) => r.logs,
