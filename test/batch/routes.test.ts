@@ -128,6 +128,61 @@ describe.each(dialects())('batch routes on %s', (dialect) => {
     expect(await batch.runs()).toEqual([]);
   });
 
+  it('refuses an unknown or misplaced parameter instead of running for today; takes the date from a JSON body', async () => {
+    const post = (url: string, payload?: Record<string, unknown>) =>
+      app.inject({
+        method: 'POST',
+        url,
+        headers: as('admin'),
+        ...(payload === undefined ? {} : { payload }),
+      });
+    const error = (res: { json: () => unknown }) =>
+      (res.json() as { error: { code: string; message: string } }).error;
+
+    const shouted = await post('/batch/ibis/update_answer?DATE=20200101');
+    expect(shouted.statusCode).toBe(400);
+    expect(error(shouted).code).toBe('REQUEST_INVALID');
+    expect(error(shouted).message).toContain('"DATE"');
+    expect(await batch.runs()).toEqual([]);
+
+    const inBody = await post('/batch/ibis/update_answer', { date: '20200101' });
+    expect(inBody.statusCode).toBe(202);
+    expect((inBody.json() as { date: string }).date).toBe('20200101');
+    const both = await post('/batch/ibis/update_answer?date=20200102', { date: '20200102' });
+    expect([both.statusCode, (both.json() as { date: string }).date]).toEqual([202, '20200102']);
+    const disagree = await post('/batch/ibis/update_answer?date=20200103', { date: '20200104' });
+    expect([disagree.statusCode, error(disagree)]).toEqual([
+      400,
+      {
+        code: 'REQUEST_INVALID',
+        message: 'query.date 20200103 and body.date 20200104 disagree: give the date once',
+        details: { path: ['query', 'date'] },
+      },
+    ]);
+    expect(error(await post('/batch/ibis/update_answer', { date: '2020-01-05' })).code).toBe(
+      'BATCH_DATE_INVALID',
+    );
+    const misspelt = await post('/batch/ibis/update_answer', { Date: '20200105' });
+    expect([misspelt.statusCode, error(misspelt).code]).toEqual([400, 'REQUEST_INVALID']);
+    expect(error(misspelt).message).toContain('"Date"');
+    expect((await batch.runs()).map((r) => r.date).sort()).toEqual(['20200101', '20200102']);
+
+    // The JSON API's other routes are as strict: a date in the query of a run request is refused.
+    for (const [url, payload] of [
+      ['/api/v1/jobs/sleepy/runs?date=20200101', {}],
+      ['/api/v1/jobs/sleepy/backfill?from=20200101', { from: '20200101', to: '20200101' }],
+      ['/api/v1/jobs/sleepy/pause?reason=x', {}],
+      ['/api/v1/jobs/sleepy/resume', { all: true }],
+      ['/api/v1/jobs/resume?job=sleepy', {}],
+    ] as const) {
+      const res = await post(url, payload);
+      expect([url, res.statusCode, error(res).code]).toEqual([url, 400, 'REQUEST_INVALID']);
+    }
+    const runs = await app.inject({ url: '/api/v1/jobs/sleepy/runs?limt=5', headers: as('admin') });
+    expect(runs.statusCode).toBe(400);
+    expect((await batch.runs()).length).toBe(2);
+  });
+
   it('lists jobs without secrets, pauses and resumes one job or all', async () => {
     const list = await app.inject({ url: '/api/v1/jobs', headers: as('researcher') });
     expect(list.statusCode).toBe(200);

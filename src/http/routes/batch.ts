@@ -8,13 +8,19 @@ import {
   logLineText,
   reloadJobsFile,
 } from '../../batch/index.ts';
+import { EnqueteError } from '../../kernel/index.ts';
 import { requireRole } from '../guards.ts';
 import { parse } from '../validate.ts';
 
-const dateQuery = z.object({ date: z.string().max(20).optional() });
+const dateQuery = z.strictObject({ date: z.string().max(20).optional() });
+/** `POST /batch/<endpoint>` may carry its date in a JSON body instead of the query. */
+const dateBody = z.strictObject({ date: z.string().max(20).optional() }).nullish();
+/** The query of a route that takes none: a misplaced `?date=` is refused, not ignored. */
+const noQuery = z.strictObject({});
+const emptyBody = z.strictObject({}).nullish();
 const nameParams = z.object({ name: z.string().min(1).max(200) });
 const runParams = z.object({ name: z.string().min(1).max(200), runId: z.string().min(1).max(100) });
-const runsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() });
+const runsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).optional() });
 const logsQuery = z
   .strictObject({
     after: z.coerce.number().int().min(0).optional(),
@@ -49,7 +55,17 @@ export function batchRoutes(
   app.post('/batch/*', async (request, reply) => {
     requireRole(request, ...staff);
     const endpoint = `/${(request.params as { '*': string })['*']}`.replace(/\/+$/, '');
-    const { date } = parse(dateQuery, request.query, 'query');
+    const query = parse(dateQuery, request.query, 'query');
+    const body = parse(dateBody, request.body);
+    if (query.date !== undefined && body?.date !== undefined && query.date !== body.date) {
+      throw new EnqueteError(
+        'REQUEST_INVALID',
+        'invalid',
+        `query.date ${query.date} and body.date ${body.date} disagree: give the date once`,
+        { details: { path: ['query', 'date'] } },
+      );
+    }
+    const date = query.date ?? body?.date;
     const job = batch.jobForEndpoint(endpoint);
     const run = await batch.startRun(job.name, { date, trigger: 'api' });
     return reply.status(202).send({ runId: run.id, date: run.date });
@@ -62,6 +78,7 @@ export function batchRoutes(
 
   app.post('/api/v1/jobs/pause', async (request, reply) => {
     requireRole(request, ...staff);
+    parse(noQuery, request.query, 'query');
     const body = parse(pauseBody, request.body);
     await batch.pause({ all: true }, body?.reason);
     return reply.status(204).send();
@@ -69,6 +86,8 @@ export function batchRoutes(
 
   app.post('/api/v1/jobs/resume', async (request, reply) => {
     requireRole(request, ...staff);
+    parse(noQuery, request.query, 'query');
+    parse(emptyBody, request.body);
     await batch.resume({ all: true });
     return reply.status(204).send();
   });
@@ -76,6 +95,8 @@ export function batchRoutes(
   // Reads jobs.yaml again in this process (others reload on SIGHUP); admins only.
   app.post('/api/v1/jobs/reload', async (request) => {
     requireRole(request, 'admin');
+    parse(noQuery, request.query, 'query');
+    parse(emptyBody, request.body);
     return reloadJobsFile(batch, config);
   });
 
@@ -94,6 +115,7 @@ export function batchRoutes(
 
   app.post('/api/v1/jobs/:name/runs', async (request, reply) => {
     requireRole(request, ...staff);
+    parse(noQuery, request.query, 'query');
     const { name } = parse(nameParams, request.params, 'params');
     const body = parse(runBody, request.body);
     const run = await batch.startRun(name, { date: body?.date, trigger: 'manual' });
@@ -102,6 +124,7 @@ export function batchRoutes(
 
   app.post('/api/v1/jobs/:name/backfill', async (request, reply) => {
     requireRole(request, ...staff);
+    parse(noQuery, request.query, 'query');
     const { name } = parse(nameParams, request.params, 'params');
     const body = parse(backfillBody, request.body);
     return reply.status(202).send({ runs: await batch.backfill(name, body.from, body.to) });
@@ -109,6 +132,7 @@ export function batchRoutes(
 
   app.post('/api/v1/jobs/:name/pause', async (request, reply) => {
     requireRole(request, ...staff);
+    parse(noQuery, request.query, 'query');
     const { name } = parse(nameParams, request.params, 'params');
     const body = parse(pauseBody, request.body);
     await batch.pause({ job: name }, body?.reason);
@@ -117,6 +141,8 @@ export function batchRoutes(
 
   app.post('/api/v1/jobs/:name/resume', async (request, reply) => {
     requireRole(request, ...staff);
+    parse(noQuery, request.query, 'query');
+    parse(emptyBody, request.body);
     const { name } = parse(nameParams, request.params, 'params');
     await batch.resume({ job: name });
     return reply.status(204).send();
@@ -151,6 +177,8 @@ export function batchRoutes(
 
   app.post('/api/v1/jobs/:name/runs/:runId/cancel', async (request) => {
     requireRole(request, ...staff);
+    parse(noQuery, request.query, 'query');
+    parse(emptyBody, request.body);
     const { name, runId } = parse(runParams, request.params, 'params');
     return { run: await batch.cancel(runId, name) };
   });
