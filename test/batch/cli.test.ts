@@ -128,6 +128,42 @@ describe.each(dialects())('enquete jobs on %s', (dialect) => {
     expect(r.err).toMatch(/^enquete: 1 of 3 runs failed: run_\w+ \[BATCH_RUN_FAILED\]\n$/m);
   });
 
+  it('says plainly that a run asked for while its job is paused waits, and what overlap: skip will do', async () => {
+    expect((await cli('jobs', 'pause', '--all', '--reason', 'upgrade')).code).toBe(0);
+    const first = await cli('jobs', 'run', 'ibis-update_answer', '--date', '20260101', '--json');
+    expect(first.code).toBe(0);
+    const one = (JSON.parse(first.out) as { run: { id: string; status: string } }).run;
+    expect(one.status).toBe('queued');
+    expect(first.err).toMatch(
+      new RegExp(
+        `^enquete: every job is paused since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z: "upgrade"\\. ${one.id} waits, queued, until \`enquete jobs resume --all\`; then a running enquete serve starts it\\.\n$`,
+      ),
+    );
+    const second = await cli('jobs', 'run', 'ibis-update_answer', '--date', '20260102');
+    expect(second.code).toBe(0);
+    expect(second.err.split('\n')[1]).toBe(
+      'enquete: 1 other run is of ibis-update_answer queued too; with overlap: skip only the first in line runs on resume, the others are recorded skipped.',
+    );
+    // A job paused by itself names the job; a backfill (always queued in turn) gets no skip note.
+    expect((await cli('jobs', 'resume', '--all')).code).toBe(0);
+    expect((await cli('jobs', 'pause', 'ibis-update_answer')).code).toBe(0);
+    const days = await cli(
+      'jobs',
+      'backfill',
+      'ibis-update_answer',
+      '--from',
+      '20260103',
+      '--to',
+      '20260104',
+      '--json',
+    );
+    expect(days.code).toBe(0);
+    expect(days.err).toMatch(
+      /^enquete: ibis-update_answer is paused since \S+ \(no reason given\)\. run_\w+, run_\w+ waits, queued, until `enquete jobs resume ibis-update_answer`; then a running enquete serve starts it\.\n$/m,
+    );
+    expect(days.err).not.toContain('overlap');
+  });
+
   it('pauses and resumes, and answers bad input with one line and a non-zero code', async () => {
     expect((await cli('jobs', 'pause', '--all', '--reason', 'upgrade')).out).toBe('paused every job\n');
     expect((await cli('jobs', 'list')).out).toContain('PAUSED (upgrade)');

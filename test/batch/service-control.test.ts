@@ -202,4 +202,23 @@ describe.each(dialects())('batch control on %s', (dialect) => {
     expect(await statusOf(batch, b.id)).toBe('succeeded');
     await expect(batch.pause({ job: 'zzz' })).rejects.toMatchObject({ code: 'BATCH_JOB_NOT_FOUND' });
   });
+
+  it('runs queued during a pause follow the overlap on resume: skip runs the first, skips the rest; queue runs all', async () => {
+    const batch = make(`[{ name: s, cmd: 'sleep 0.2' }, { name: q, cmd: 'true', overlap: queue }]`);
+    await batch.pause({ all: true });
+    const s1 = await batch.startRun('s', { date: '20260301' });
+    const s2 = await batch.startRun('s', { date: '20260302' });
+    const q1 = await batch.startRun('q', { date: '20260301' });
+    const q2 = await batch.startRun('q', { date: '20260302' });
+    await batch.resume({ all: true });
+    await batch.idle();
+    await batch.settle([s1.id, s2.id, q1.id, q2.id]);
+    const runs = await Promise.all([s1, s2, q1, q2].map((r) => batch.run(r.id)));
+    expect(runs.map((r) => [r.job, r.date, r.status])).toEqual([
+      ['s', '20260301', 'succeeded'],
+      ['s', '20260302', 'skipped'],
+      ['q', '20260301', 'succeeded'],
+      ['q', '20260302', 'succeeded'],
+    ]);
+  });
 });

@@ -85,6 +85,31 @@ function stopForeground(batch: BatchService, runIds: string[], signal: NodeJS.Si
   stop().catch((error) => process.stderr.write(`enquete: could not stop the runs: ${String(error)}\n`));
 }
 
+/**
+ * Says plainly why runs were left queued when their job is paused (by itself or with every job):
+ * who to ask (the reason), what resumes them, and what `overlap: skip` will make of several runs
+ * queued meanwhile. To stderr, so `--json` stays JSON.
+ */
+async function warnIfPaused(batch: BatchService, runs: RunView[]): Promise<void> {
+  const waiting = runs.filter((r) => r.status === 'queued');
+  if (waiting.length === 0) return;
+  const job = await batch.job(waiting[0]!.job);
+  if (!job.paused) return;
+  const what = job.pausedBy === 'all' ? 'every job is paused' : `${job.name} is paused`;
+  const reason = job.pausedReason ? `: "${job.pausedReason}"` : ' (no reason given)';
+  const resume = job.pausedBy === 'all' ? 'enquete jobs resume --all' : `enquete jobs resume ${job.name}`;
+  const ids = waiting.map((r) => r.id).join(', ');
+  let text = `enquete: ${what} since ${job.pausedAt}${reason}. ${ids} waits, queued, until \`${resume}\`; then a running enquete serve starts it.\n`;
+  const mine = new Set(waiting.map((r) => r.id));
+  const others = (await batch.runs(job.name, { limit: 1000 })).filter(
+    (r) => r.status === 'queued' && !mine.has(r.id) && r.trigger !== 'backfill' && r.attempt === 0,
+  );
+  if (job.overlap === 'skip' && waiting.some((r) => r.trigger !== 'backfill') && others.length > 0) {
+    text += `enquete: ${others.length} other run${others.length === 1 ? ' is' : 's are'} of ${job.name} queued too; with overlap: skip only the first in line runs on resume, the others are recorded skipped.\n`;
+  }
+  process.stderr.write(text);
+}
+
 /** Lines asked for at a time by `jobs logs` (the most the service gives in one call). */
 const logPage = 10_000;
 
@@ -159,6 +184,7 @@ export function jobsCommands(program: Command): void {
           const started = await batch.startRun(name, { date: opts.date, trigger: 'manual' });
           interruption.onSignal((signal) => stopForeground(batch, [started.id], signal));
           const [run] = await batch.settle([started.id]);
+          if (!interruption.signal) await warnIfPaused(batch, [run!]);
           output(opts.json, { run }, () => runLine(run!));
           if (!interruption.signal) failIfFailed([run!]);
         }),
@@ -195,6 +221,7 @@ export function jobsCommands(program: Command): void {
               },
             },
           );
+          if (!interruption.signal) await warnIfPaused(batch, runs);
           output(opts.json, { runs }, () => runs.map(runLine).join('\n'));
           if (!interruption.signal) failIfFailed(runs);
         }),
