@@ -68,6 +68,8 @@ export class RunLog {
       this.#dropped++;
       return;
     }
+    // The note on dropped output goes where the output stopped: before a note or outcome line.
+    if (stream === 'system') this.#noteDropped();
     const masked = this.#p.masker.mask(storableText(text));
     if (stream !== 'system') {
       this.#kept++;
@@ -95,13 +97,16 @@ export class RunLog {
 
   /** Writes what is pending; resolves when every line added so far is stored. */
   async flush(): Promise<void> {
-    if (this.#dropped > 0) {
-      const n = this.#dropped;
-      this.#dropped = 0;
-      this.add('system', `${n} more lines of output were not kept (limit ${this.#p.maxLines} per attempt)`);
-    }
+    this.#noteDropped();
     this.#schedule();
     await this.#writing;
+  }
+
+  #noteDropped(): void {
+    if (this.#dropped === 0) return;
+    const n = this.#dropped;
+    this.#dropped = 0;
+    this.add('system', `${n} more lines of output were not kept (limit ${this.#p.maxLines} per attempt)`);
   }
 
   #schedule(): void {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJobsFile } from '../../src/batch/jobs-file.ts';
 import { createBatchService } from '../../src/batch/service.ts';
-import type { BatchService } from '../../src/batch/service-types.ts';
+import type { BatchService, BatchServiceOptions } from '../../src/batch/service-types.ts';
 import type { Db } from '../../src/db/index.ts';
 import { type EnqueteError, sequentialIds, TestClock } from '../../src/kernel/index.ts';
 import { dialects } from '../helpers/db.ts';
@@ -42,7 +42,7 @@ describe.each(dialects())('batch runs on %s', (dialect) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function make(yaml: string, env: Record<string, string> = {}) {
+  function make(yaml: string, env: Record<string, string> = {}, options: BatchServiceOptions = {}) {
     const jobs = parseJobsFile(yaml.replaceAll('HOOK_URL', hook.url).replaceAll('DIR', dir));
     service = createBatchService({
       db,
@@ -50,9 +50,23 @@ describe.each(dialects())('batch runs on %s', (dialect) => {
       ids: sequentialIds(),
       jobs,
       env: { HOOK_PATH: '/hook', ...env },
+      options,
     });
     return service;
   }
+
+  it('notes the output lines it did not keep before the outcome line', async () => {
+    const batch = make(`[{ name: chatty, cmd: 'seq 1 25' }]`, {}, { maxLogLines: 10 });
+    const { id } = await batch.startRun('chatty', { date: '20260301' });
+    await batch.idle();
+    const texts = (await batch.logs(id, { limit: 100 })).map((l) => l.text);
+    // Ten of the 25 lines kept, 15 let go, then the outcome.
+    expect(texts.slice(-12)).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => String(i + 1)),
+      '15 more lines of output were not kept (limit 10 per attempt)',
+      'succeeded on attempt 1',
+    ]);
+  });
 
   it('passes ?date= to the command as DATE and {date}, and keeps the log', async () => {
     const batch = make(`
