@@ -48,6 +48,23 @@ function runLine(r: RunView): string {
   return `${r.id}  ${r.job}  ${r.date}  ${r.trigger}  ${r.status}  attempt ${r.attempt}/${r.maxAttempts}${exit}${retry}${error}`;
 }
 
+/**
+ * A backfill's progress by outcome: `3/5 succeeded`, `2/5 succeeded, 1 failed`, `5/5 cancelled`
+ * — "done" would call cancelled or failed days done.
+ */
+export function progressLine(runs: RunView[]): string {
+  const ended = runs.filter((r) => !['queued', 'running'].includes(r.status));
+  if (ended.length === 0) return `0/${runs.length} done`;
+  const counts = new Map<string, number>();
+  for (const r of ended) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  const order = ['succeeded', 'failed', 'cancelled', 'skipped'];
+  const parts = [...counts].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b));
+  const [first, ...rest] = parts.map(([status, n], i) =>
+    i === 0 ? `${n}/${runs.length} ${status}` : `${n} ${status}`,
+  );
+  return [first, ...rest].join(', ');
+}
+
 function failIfFailed(runs: RunView[]): void {
   const failed = runs.filter((r) => r.status === 'failed');
   if (failed.length > 0) {
@@ -213,11 +230,8 @@ export function jobsCommands(program: Command): void {
             {
               onProgress: (now) => {
                 if (opts.json) return;
-                const done = now.filter((r) => !['queued', 'running'].includes(r.status)).length;
                 const running = now.find((r) => r.status === 'running');
-                process.stderr.write(
-                  `${done}/${now.length} done${running ? `, running ${running.date}` : ''}\n`,
-                );
+                process.stderr.write(`${progressLine(now)}${running ? `, running ${running.date}` : ''}\n`);
               },
             },
           );
