@@ -123,34 +123,33 @@ export function apiKeyCache(props: { ttlMs?: number; capacity?: number } = {}): 
 
 /**
  * The principal of a key, or null when the key is unknown or revoked. With a cache, a key resolved
- * within its TTL is answered from memory; `last_used_at` is still written once a minute per key.
+ * within its TTL is answered from memory at once, with no promise (a portal asks on every page
+ * view); `last_used_at` is still written once a minute per key, and that answer waits for it.
  */
-export async function resolveApiKey(
+export function resolveApiKey(
   deps: AuthDeps,
   key: string,
   cache?: ApiKeyCache,
-): Promise<Principal | null> {
+): Principal | null | Promise<Principal | null> {
   if (!key.startsWith(apiKeyMark) || key.length > maxSecretLength) return null;
-  const { db, clock } = deps;
   const hash = sha256(key);
-  const now = clock.now();
-  const nowMs = now.getTime();
-  const touch = async (id: string) => {
-    await db.kysely
-      .updateTable('api_keys')
-      .set({ last_used_at: now.toISOString() })
-      .where('id', '=', id)
-      .execute();
-  };
+  const nowMs = deps.clock.now().getTime();
   const cached = cache?.get(hash, nowMs);
-  if (cached) {
-    if (cached.lastUsedMs === null || nowMs - cached.lastUsedMs >= lastUsedResolutionMs) {
-      await touch(cached.principal.id);
-      cached.lastUsedMs = nowMs;
-    }
+  if (!cached) return readApiKey(deps, hash, nowMs, cache);
+  if (cached.lastUsedMs !== null && nowMs - cached.lastUsedMs < lastUsedResolutionMs) return cached.principal;
+  return touchApiKey(deps, cached.principal.id, nowMs).then(() => {
+    cached.lastUsedMs = nowMs;
     return cached.principal;
-  }
-  const row = await db.kysely
+  });
+}
+
+async function readApiKey(
+  deps: AuthDeps,
+  hash: string,
+  nowMs: number,
+  cache: ApiKeyCache | undefined,
+): Promise<Principal | null> {
+  const row = await deps.db.kysely
     .selectFrom('api_keys')
     .selectAll()
     .where('key_hash', '=', hash)
@@ -158,7 +157,7 @@ export async function resolveApiKey(
   if (!row || row.revoked_at !== null) return null;
   let lastUsedMs = row.last_used_at === null ? null : Date.parse(row.last_used_at);
   if (lastUsedMs === null || nowMs - lastUsedMs >= lastUsedResolutionMs) {
-    await touch(row.id);
+    await touchApiKey(deps, row.id, nowMs);
     lastUsedMs = nowMs;
   }
   const principal: Principal = {
@@ -170,6 +169,14 @@ export async function resolveApiKey(
   };
   cache?.set(hash, { principal, lastUsedMs }, nowMs);
   return principal;
+}
+
+async function touchApiKey(deps: AuthDeps, id: string, nowMs: number): Promise<void> {
+  await deps.db.kysely
+    .updateTable('api_keys')
+    .set({ last_used_at: new Date(nowMs).toISOString() })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** Every key, revoked ones included, newest first. */

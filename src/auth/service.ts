@@ -42,9 +42,9 @@ export interface AuthService {
   createApiKey(input: NewApiKey): Promise<{ apiKey: ApiKeyInfo; key: string }>;
   /**
    * The principal of an `enq_` key, or null. Resolved keys are trusted for 5 s (revocations made
-   * elsewhere take effect within that; made here, at once).
+   * elsewhere take effect within that; made here, at once), and answered then with no promise.
    */
-  resolveApiKey(key: string): Promise<Principal | null>;
+  resolveApiKey(key: string): Principal | null | Promise<Principal | null>;
   listApiKeys(): Promise<ApiKeyInfo[]>;
   revokeApiKey(id: string, by: By): Promise<ApiKeyInfo>;
   audit(entry: AuditInput): Promise<void>;

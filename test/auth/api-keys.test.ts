@@ -140,11 +140,17 @@ describe.each(dialects())('auth API keys on %s', (dialect) => {
     const lastUsed = async () => (await auth.listApiKeys()).find((k) => k.id === apiKey.id)?.lastUsedAt;
     await auth.resolveApiKey(key);
     expect(await lastUsed()).toBe('2026-03-01T09:00:00.000Z');
-    clock.tick(59_999);
+    clock.tick(4_999);
+    // Trusted and used within the minute: answered at once from memory, no promise.
+    expect(auth.resolveApiKey(key)).toMatchObject({ id: apiKey.id, role: 'portal' });
+    clock.tick(55_000);
     await auth.resolveApiKey(key);
     expect(await lastUsed()).toBe('2026-03-01T09:00:00.000Z');
     clock.tick(1);
-    await auth.resolveApiKey(key);
+    // The minute is over: the answer waits for the write.
+    const touching = auth.resolveApiKey(key);
+    expect(touching).toBeInstanceOf(Promise);
+    expect(await touching).toMatchObject({ id: apiKey.id });
     expect(await lastUsed()).toBe('2026-03-01T09:01:00.000Z');
   });
 

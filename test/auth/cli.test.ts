@@ -22,7 +22,7 @@ describe('enquete user and apikey commands', () => {
   });
 
   /** The same database, opened as the server would, to check what the CLI did. */
-  async function withAuth<T>(fn: (auth: ReturnType<typeof createAuthService>) => Promise<T>): Promise<T> {
+  async function withAuth<T>(fn: (auth: ReturnType<typeof createAuthService>) => T | Promise<T>): Promise<T> {
     const db = openDatabase({ dataDir: dir });
     await migrateToLatest(db);
     try {

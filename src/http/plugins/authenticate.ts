@@ -1,6 +1,6 @@
 import { type CookieSerializeOptions, fastifyCookie } from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AuthService } from '../../auth/index.ts';
+import type { AuthService, Principal } from '../../auth/index.ts';
 import type { Config } from '../../config/index.ts';
 import { EnqueteError } from '../../kernel/index.ts';
 
@@ -33,27 +33,51 @@ export async function registerAuthentication(app: FastifyInstance, deps: Authent
   // less on every request. The plugin still writes the cookies that routes set.
   if (!app.hasRequestDecorator('cookies')) await app.register(fastifyCookie, { hook: false });
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (request) => {
+  // A callback hook, not an async one: a key trusted a moment ago is answered in this turn, with
+  // no promise (the portal asks on every page view).
+  app.addHook('onRequest', (request, _reply, done) => {
     const cookie = request.headers.cookie;
     request.cookies = cookie ? app.parseCookie(cookie) : {};
     // Respondent routes (and the unsubscribe link) are authorised by their token alone: no session
     // lookup on the hot path, and no CSRF refusal for a respondent who is signed in to the console.
-    if (isRespondentUrl(request.url)) return;
+    if (isRespondentUrl(request.url)) return done();
     const bearer = bearerOf(request.headers.authorization);
     if (bearer?.startsWith('enq_')) {
-      const principal = await auth.resolveApiKey(bearer);
-      if (!principal)
-        throw new EnqueteError('APIKEY_INVALID', 'unauthenticated', 'the API key is unknown or revoked');
-      request.principal = principal;
+      const resolved = auth.resolveApiKey(bearer);
+      if (!(resolved instanceof Promise)) return done(signInWithKey(request, resolved));
+      resolved.then((principal) => done(signInWithKey(request, principal)), done);
       return;
     }
     const token = request.cookies[sessionCookieName];
-    if (!token) return;
-    const principal = await auth.resolveSession(token);
-    if (!principal) return;
-    if (unsafeMethods.has(request.method)) assertSameOrigin(request, config.publicUrl);
-    request.principal = principal;
+    if (!token) return done();
+    auth
+      .resolveSession(token)
+      .then((principal) => done(signInWithSession(request, principal, config.publicUrl)), done);
   });
+}
+
+/** Signs the request in with a session's principal; CSRF_REJECTED for a cross-site unsafe request. */
+function signInWithSession(
+  request: FastifyRequest,
+  principal: Principal | null,
+  publicUrl: string,
+): Error | undefined {
+  if (!principal) return undefined;
+  try {
+    if (unsafeMethods.has(request.method)) assertSameOrigin(request, publicUrl);
+  } catch (error) {
+    return error as Error;
+  }
+  request.principal = principal;
+  return undefined;
+}
+
+/** Signs the request in with a key's principal; the error to answer for an unknown or revoked key. */
+function signInWithKey(request: FastifyRequest, principal: Principal | null): EnqueteError | undefined {
+  if (!principal)
+    return new EnqueteError('APIKEY_INVALID', 'unauthenticated', 'the API key is unknown or revoked');
+  request.principal = principal;
+  return undefined;
 }
 
 function isRespondentUrl(url: string): boolean {
