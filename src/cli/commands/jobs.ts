@@ -12,6 +12,7 @@ import type { Context } from '../../context.ts';
 import { EnqueteError, isEnqueteError } from '../../kernel/index.ts';
 import { output, withContext } from '../context.ts';
 import { interruptible } from '../interruption.ts';
+import { terminalSafe } from '../terminal-safe.ts';
 
 /**
  * Runs `fn` with the batch service of this process, stopped (runs finished) before the database
@@ -151,7 +152,9 @@ async function* logPages(batch: BatchService, runId: string): AsyncGenerator<Log
  */
 async function printLogs(batch: BatchService, runId: string, json: boolean): Promise<void> {
   if (!json) {
-    for await (const page of logPages(batch, runId)) await write(`${page.map(logLineText).join('\n')}\n`);
+    // On a terminal a job's escape sequences are shown, not obeyed; into a pipe or file, as stored.
+    const shown = process.stdout.isTTY ? (l: LogLine) => terminalSafe(logLineText(l)) : logLineText;
+    for await (const page of logPages(batch, runId)) await write(`${page.map(shown).join('\n')}\n`);
     return;
   }
   let before = '{\n  "logs": [\n';
