@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Db, migrateToLatest, openDatabase } from '../../src/db/index.ts';
+import type { Db } from '../../src/db/index.ts';
 import { dialects } from '../helpers/db.ts';
-import { gentlePgDatabase } from './helpers/batch-db.ts';
+import { type CliWorkspace, cliWorkspace } from './helpers/cli-workspace.ts';
 import { eventually, eventuallyAsync, groupMembers } from './helpers/processes.ts';
 
 const bin = fileURLToPath(new URL('../../bin/enquete.mjs', import.meta.url));
@@ -14,31 +13,19 @@ const bin = fileURLToPath(new URL('../../bin/enquete.mjs', import.meta.url));
 describe.each(dialects())('a signal to a foreground enquete jobs run, on %s', (dialect) => {
   let dir: string;
   let db: Db;
-  let drop: (() => Promise<void>) | undefined;
   let env: NodeJS.ProcessEnv;
+  let ws: CliWorkspace;
   const groups: number[] = [];
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'enquete-interrupt-'));
     // Each day's command writes its group id, then waits; it never ends on its own in the test.
-    writeFileSync(
-      join(dir, 'jobs.yaml'),
-      `[{ name: hang, cmd: 'echo $$ > ${dir}/pgid-$DATE; echo waiting; exec sleep 300', retryable: true }]`,
+    ws = await cliWorkspace(
+      dialect,
+      'enquete-interrupt-',
+      (d) =>
+        `[{ name: hang, cmd: 'echo $$ > ${d}/pgid-$DATE; echo waiting; exec sleep 300', retryable: true }]`,
     );
-    env = {
-      PATH: process.env['PATH'],
-      HOME: process.env['HOME'],
-      ENQUETE_DATA_DIR: join(dir, 'data'),
-      ENQUETE_JOBS: join(dir, 'jobs.yaml'),
-      ENQUETE_LOG_LEVEL: 'silent',
-    };
-    if (dialect === 'postgres') {
-      const pg = await gentlePgDatabase();
-      env['DATABASE_URL'] = pg.url;
-      drop = pg.drop;
-    }
-    db = openDatabase({ databaseUrl: env['DATABASE_URL'], dataDir: join(dir, 'data') });
-    await migrateToLatest(db);
+    ({ dir, env, db } = ws);
   });
   afterEach(async () => {
     for (const g of groups.splice(0)) {
@@ -46,10 +33,7 @@ describe.each(dialects())('a signal to a foreground enquete jobs run, on %s', (d
         process.kill(-g, 'SIGKILL');
       } catch {}
     }
-    await db.close();
-    await drop?.();
-    drop = undefined;
-    rmSync(dir, { recursive: true, force: true });
+    await ws.close();
   });
 
   /**

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Db, migrateToLatest, openDatabase, type BatchRunsTable as RunRow } from '../../src/db/index.ts';
+import type { Db, BatchRunsTable as RunRow } from '../../src/db/index.ts';
 import { dialects } from '../helpers/db.ts';
-import { gentlePgDatabase } from './helpers/batch-db.ts';
+import { type CliWorkspace, cliWorkspace } from './helpers/cli-workspace.ts';
 
 const bin = fileURLToPath(new URL('../../bin/enquete.mjs', import.meta.url));
 
@@ -36,37 +35,22 @@ function queued(id: string, job: string, over: Partial<RunRow> = {}): RunRow {
 describe.each(dialects())('a CLI command starts only the runs it created, on %s', (dialect) => {
   let dir: string;
   let db: Db;
-  let drop: (() => Promise<void>) | undefined;
   let env: NodeJS.ProcessEnv;
+  let ws: CliWorkspace;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'enquete-own-'));
     // `slow` leaves a mark if it ever starts, and would keep a CLI that waited for it 5 minutes.
-    writeFileSync(
-      join(dir, 'jobs.yaml'),
-      `[{ name: quick, cmd: 'echo quick $DATE' },
-        { name: slow, cmd: 'touch ${dir}/slow-ran; exec sleep 300', retryable: true }]`,
+    ws = await cliWorkspace(
+      dialect,
+      'enquete-own-',
+      (d) =>
+        `[{ name: quick, cmd: 'echo quick $DATE' },
+        { name: slow, cmd: 'touch ${d}/slow-ran; exec sleep 300', retryable: true }]`,
     );
-    env = {
-      PATH: process.env['PATH'],
-      HOME: process.env['HOME'],
-      ENQUETE_DATA_DIR: join(dir, 'data'),
-      ENQUETE_JOBS: join(dir, 'jobs.yaml'),
-      ENQUETE_LOG_LEVEL: 'silent',
-    };
-    if (dialect === 'postgres') {
-      const pg = await gentlePgDatabase();
-      env['DATABASE_URL'] = pg.url;
-      drop = pg.drop;
-    }
-    db = openDatabase({ databaseUrl: env['DATABASE_URL'], dataDir: join(dir, 'data') });
-    await migrateToLatest(db);
+    ({ dir, env, db } = ws);
   });
   afterEach(async () => {
-    await db.close();
-    await drop?.();
-    drop = undefined;
-    rmSync(dir, { recursive: true, force: true });
+    await ws.close();
   });
 
   function enquete(...args: string[]) {

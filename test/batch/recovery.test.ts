@@ -7,10 +7,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJobsFile, readJobsFile } from '../../src/batch/jobs-file.ts';
 import { createBatchService } from '../../src/batch/service.ts';
 import type { BatchService, BatchServiceOptions } from '../../src/batch/service-types.ts';
-import { type Db, migrateToLatest, openDatabase } from '../../src/db/index.ts';
+import type { Db } from '../../src/db/index.ts';
 import { sequentialIds, systemClock, TestClock } from '../../src/kernel/index.ts';
 import { dialects } from '../helpers/db.ts';
-import { batchTestDb, gentlePgDatabase } from './helpers/batch-db.ts';
+import { batchTestDb } from './helpers/batch-db.ts';
+import { type CliWorkspace, cliWorkspace } from './helpers/cli-workspace.ts';
 import { alive, eventually, eventuallyAsync, groupMembers } from './helpers/processes.ts';
 import { webhookServer } from './helpers/webhook-server.ts';
 
@@ -191,31 +192,19 @@ jobs:
 describe.each(dialects())('a launcher process killed while running a job, on %s', (dialect) => {
   let dir: string;
   let db: Db;
-  let drop: (() => Promise<void>) | undefined;
+  let ws: CliWorkspace;
   let env: NodeJS.ProcessEnv;
   let service: BatchService | undefined;
   let orphanGroup: number | undefined;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'enquete-killed-'));
-    writeFileSync(
-      join(dir, 'jobs.yaml'),
-      `[{ name: hang, cmd: 'echo $$ > ${dir}/pgid; test -f ${dir}/go || exec sleep 30', retryable: true }]`,
+    ws = await cliWorkspace(
+      dialect,
+      'enquete-killed-',
+      (d) =>
+        `[{ name: hang, cmd: 'echo $$ > ${d}/pgid; test -f ${d}/go || exec sleep 30', retryable: true }]`,
     );
-    env = {
-      PATH: process.env['PATH'],
-      HOME: process.env['HOME'],
-      ENQUETE_DATA_DIR: join(dir, 'data'),
-      ENQUETE_JOBS: join(dir, 'jobs.yaml'),
-      ENQUETE_LOG_LEVEL: 'silent',
-    };
-    if (dialect === 'postgres') {
-      const pg = await gentlePgDatabase();
-      env['DATABASE_URL'] = pg.url;
-      drop = pg.drop;
-    }
-    db = openDatabase({ databaseUrl: env['DATABASE_URL'], dataDir: join(dir, 'data') });
-    await migrateToLatest(db);
+    ({ dir, env, db } = ws);
   });
   afterEach(async () => {
     await service?.stop();
@@ -225,10 +214,7 @@ describe.each(dialects())('a launcher process killed while running a job, on %s'
         process.kill(-orphanGroup, 'SIGKILL');
       } catch {}
     }
-    await db.close();
-    await drop?.();
-    drop = undefined;
-    rmSync(dir, { recursive: true, force: true });
+    await ws.close();
   });
 
   it('retries the run in another process once the killed one stops beating', async () => {

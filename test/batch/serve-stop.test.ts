@@ -1,48 +1,20 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { type Context, createContext } from '../../src/context.ts';
 import { dialects } from '../helpers/db.ts';
+import { startServe } from '../helpers/serve-process.ts';
 import { gentlePgDatabase } from './helpers/batch-db.ts';
-
-const bin = fileURLToPath(new URL('../../bin/enquete.mjs', import.meta.url));
 
 const jobsYaml = `
 - name: sleeper
   endpoint: /sleeper
   cmd: 'echo going; sleep 60'
 `;
-
-/** `enquete serve` on a free port; resolves with its port once it listens. */
-async function serve(
-  env: NodeJS.ProcessEnv,
-): Promise<{ child: ChildProcess; port: number; exited: Promise<number> }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => {
-    err += String(b);
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => {
-      out += String(b);
-      const m = /enquete listening on http:\/\/[^:]+:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    void exited.then((code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
-  return { child, port, exited };
-}
 
 describe.each(dialects())('stopping enquete serve on %s', (dialect) => {
   let dir: string;
@@ -80,7 +52,7 @@ describe.each(dialects())('stopping enquete serve on %s', (dialect) => {
 
   it('records the running attempt interrupted and exits after the grace, even with a request still uploading', async () => {
     const { key } = await ctx.auth.createApiKey({ name: 'ops', role: 'admin', actor: 'test' });
-    const server = await serve(env);
+    const server = await startServe(env);
     const started = await fetch(`http://127.0.0.1:${server.port}/batch/sleeper?date=20260301`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}` },

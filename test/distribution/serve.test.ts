@@ -1,44 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { type Context, createContext } from '../../src/context.ts';
 import { gentlePgDatabase } from '../batch/helpers/batch-db.ts';
 import { dialects } from '../helpers/db.ts';
+import { startServe } from '../helpers/serve-process.ts';
 import { type SmtpSink, startSmtpSink } from './email/smtp-sink.ts';
 import { kanto, panelCsv, panelSurvey } from './fixture.ts';
-
-const bin = fileURLToPath(new URL('../../bin/enquete.mjs', import.meta.url));
-
-/** `enquete serve --role ROLE` on a free port; resolves once it listens. */
-async function serve(
-  role: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ child: ChildProcess; exited: Promise<number> }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--role', role], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => {
-    err += String(b);
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => {
-      out += String(b);
-      if (out.includes('enquete listening on')) resolve();
-    });
-    void exited.then((code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
-  return { child, exited };
-}
 
 describe.each(dialects())('enquete serve wires the distribution loop on %s', (dialect) => {
   let dir: string;
@@ -84,7 +56,7 @@ describe.each(dialects())('enquete serve wires the distribution loop on %s', (di
   });
 
   it('role web leaves the outbox alone; role all sends it, and stops cleanly on SIGTERM', async () => {
-    const web = await serve('web', env);
+    const web = await startServe(env, ['--role', 'web']);
     // The loop's first pass would run at once; give it time to show that it does not.
     await new Promise((r) => setTimeout(r, 2000));
     expect(sink.messages).toHaveLength(0);
@@ -92,7 +64,7 @@ describe.each(dialects())('enquete serve wires the distribution loop on %s', (di
     web.child.kill('SIGTERM');
     expect(await web.exited).toBe(0);
 
-    const all = await serve('all', env);
+    const all = await startServe(env, ['--role', 'all']);
     await sink.waitFor(5);
     expect(sink.messages.map((m) => m.to.join()).sort()).toEqual(
       kanto.map((k) => `${k.toLowerCase()}@example.org`),
