@@ -11,7 +11,9 @@
 // --active N: the requests come from N members (a fixed random subset, uniform among them), as a
 // site's active members come back to its top page; default every member (uniform over all: the
 // worst case for the server's cache). --cache N: ENQUETE_PORTAL_CACHE of the server (members in its
-// cache; default 100,000; 0 reads the database on every request).
+// cache; default 100,000; 0 reads the database on every request). Each round also prints each server
+// process's CPU time per request (from /proc), which other work on the machine moves much less
+// than req/s: the figure to compare two versions by.
 // The database is built once and cached under the OS temp dir, keyed by its size
 // (enquete-bench-portal-<members>m-<surveys>s/, with built.json once complete); --rebuild makes it
 // again; a cached database is brought to the latest migration in place. The members are generated (bench/lib/generated-panel.ts); every wave goes through
@@ -162,10 +164,22 @@ interface Round {
   p50: number;
   p99: number;
   load: string;
+  /** The server process's CPU time (user + system) per answered request, µs. */
+  cpu: number;
 }
 
-async function measure(url: string): Promise<Round> {
+// CPU time of a process from /proc (Linux), in µs: req/s moves with the machine's other work,
+// CPU a request much less.
+const ticksPerSecond = 100;
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+}
+
+async function measure(url: string, pid: number): Promise<Round> {
+  const before = cpuMicros(pid);
   const result = await hammer(url, duration);
+  const cpu = cpuMicros(pid) - before;
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
@@ -174,6 +188,7 @@ async function measure(url: string): Promise<Round> {
     p50: result.latency.p50,
     p99: result.latency.p99,
     load: load(),
+    cpu: cpu / result['2xx'],
   };
 }
 
@@ -217,9 +232,9 @@ try {
   await hammer(baseline.url, 5);
   await hammer(sqlBaseline.url, 5);
   for (let r = 0; r < rounds; r++) {
-    ours.push(await measure(enquete.url));
-    bare.push(await measure(baseline.url));
-    bareSql.push(await measure(sqlBaseline.url));
+    ours.push(await measure(enquete.url, enquete.child.pid!));
+    bare.push(await measure(baseline.url, baseline.child.pid!));
+    bareSql.push(await measure(sqlBaseline.url, sqlBaseline.child.pid!));
   }
   const status = readFileSync(`/proc/${enquete.child.pid}/status`, 'utf8');
   rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
@@ -240,9 +255,9 @@ console.log(
 for (let r = 0; r < rounds; r++) {
   const [o, b] = [ours[r]!, bare[r]!];
   console.log(
-    `  round ${r + 1}: enquete ${Math.round(o.rps)} req/s p99 ${o.p99} ms (load ${o.load}); ` +
-      `baseline ${Math.round(b.rps)} req/s p99 ${b.p99} ms (load ${b.load}); ratio ${(o.rps / b.rps).toFixed(2)}; ` +
-      `same SQL bare ${Math.round(bareSql[r]!.rps)} req/s`,
+    `  round ${r + 1}: enquete ${Math.round(o.rps)} req/s p99 ${o.p99} ms ${Math.round(o.cpu)} µs CPU/req (load ${o.load}); ` +
+      `baseline ${Math.round(b.rps)} req/s p99 ${b.p99} ms ${Math.round(b.cpu)} µs CPU/req (load ${b.load}); ` +
+      `ratio ${(o.rps / b.rps).toFixed(2)}; same SQL bare ${Math.round(bareSql[r]!.rps)} req/s`,
   );
 }
 const [oursRps, bareRps, oursP99] = [
@@ -251,11 +266,13 @@ const [oursRps, bareRps, oursP99] = [
   median(ours.map((o) => o.p99)),
 ];
 console.log(
-  `  enquete  ${Math.round(oursRps)} req/s  p50 ${median(ours.map((o) => o.p50))} ms  p99 ${oursP99} ms  (medians)`,
+  `  enquete  ${Math.round(oursRps)} req/s  p50 ${median(ours.map((o) => o.p50))} ms  p99 ${oursP99} ms  ` +
+    `${Math.round(median(ours.map((o) => o.cpu)))} µs CPU/req  (medians)`,
 );
 console.log(
   `  baseline ${Math.round(bareRps)} req/s  p50 ${median(bare.map((b) => b.p50))} ms  ` +
-    `p99 ${median(bare.map((b) => b.p99))} ms  (bare Fastify, constant body)`,
+    `p99 ${median(bare.map((b) => b.p99))} ms  ${Math.round(median(bare.map((b) => b.cpu)))} µs CPU/req  ` +
+    '(bare Fastify, constant body)',
 );
 const sqlRps = median(bareSql.map((b) => b.rps));
 console.log(
