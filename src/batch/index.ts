@@ -15,6 +15,7 @@ export {
   type RunnerKind,
   readJobsFile,
 } from './jobs-file.ts';
+export { logPageLines, logPages } from './log-pages.ts';
 export { Masker } from './masker.ts';
 export { createNotifiers, type NotifierContext } from './notifiers/create-notifiers.ts';
 export { EmailChannel, type EmailChannelProps, type MailTransport } from './notifiers/email-channel.ts';

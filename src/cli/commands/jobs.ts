@@ -5,6 +5,7 @@ import {
   batchError,
   type LogLine,
   logLineText,
+  logPages,
   openBatchService,
   type RunView,
 } from '../../batch/index.ts';
@@ -128,23 +129,11 @@ async function warnIfPaused(batch: BatchService, runs: RunView[]): Promise<void>
   process.stderr.write(text);
 }
 
-/** Lines asked for at a time by `jobs logs` (the most the service gives in one call). */
-const logPage = 10_000;
-
 async function write(text: string): Promise<void> {
   if (!process.stdout.write(text)) await once(process.stdout, 'drain');
 }
 
 /** A run's log a page at a time, until a page comes back empty (whatever the service's cap). */
-async function* logPages(batch: BatchService, runId: string): AsyncGenerator<LogLine[]> {
-  for (let after = 0; ; ) {
-    const page = await batch.logs(runId, { after, limit: logPage });
-    if (page.length === 0) return;
-    yield page;
-    after = page.at(-1)!.seq;
-  }
-}
-
 /**
  * Prints a run's whole log, each page written before the next is read, so a log of hundreds of
  * thousands of lines is never in memory at once. `json`: what `JSON.stringify({ logs }, null, 2)`

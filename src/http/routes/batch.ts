@@ -4,8 +4,8 @@ import { z } from 'zod';
 import {
   type BatchService,
   type BuiltinJobSettings,
-  type LogLine,
   logLineText,
+  logPages,
   reloadJobsFile,
 } from '../../batch/index.ts';
 import { EnqueteError } from '../../kernel/index.ts';
@@ -167,12 +167,12 @@ export function batchRoutes(
   app.get('/api/v1/jobs/:name/runs/:runId/log.txt', async (request, reply) => {
     requireRole(request, ...staff);
     const { name, runId } = parse(runParams, request.params, 'params');
-    const first = await batch.logs(runId, { job: name, limit: logPage });
+    await batch.run(runId, name); // a run of another job, or none: 404 before the file starts
     return reply
       .header('content-type', 'text/plain; charset=utf-8')
       .header('content-disposition', `attachment; filename="${fileSafe(name)}-${fileSafe(runId)}.log"`)
       .header('cache-control', 'no-store')
-      .send(Readable.from(logText(batch, runId, name, first)));
+      .send(Readable.from(logText(batch, runId, name)));
   });
 
   app.post('/api/v1/jobs/:name/runs/:runId/cancel', async (request) => {
@@ -184,20 +184,9 @@ export function batchRoutes(
   });
 }
 
-const logPage = 10_000;
-
-async function* logText(
-  batch: BatchService,
-  runId: string,
-  job: string,
-  first: LogLine[],
-): AsyncGenerator<string> {
-  let page = first;
-  for (;;) {
-    if (page.length > 0) yield `${page.map(logLineText).join('\n')}\n`;
-    if (page.length < logPage) return;
-    page = await batch.logs(runId, { job, after: page.at(-1)!.seq, limit: logPage });
-  }
+/** The log as text, a page of lines at a time. */
+async function* logText(batch: BatchService, runId: string, job: string): AsyncGenerator<string> {
+  for await (const page of logPages(batch, runId, { job })) yield `${page.map(logLineText).join('\n')}\n`;
 }
 
 function fileSafe(text: string): string {
